@@ -1,0 +1,80 @@
+package io.cfs.protocol;
+
+import io.cfs.protocol.message.*;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.CorruptedFrameException;
+import java.util.function.Function;
+
+/** Every opcode of the CFS protocol, in one place, each with the decoder of its message body. */
+public enum Opcode {
+    // Both daemons: 0x00xx
+    OK(0x0001, OkReply::decode),
+    ERROR(0x0002, ErrorReply::decode),
+    // Metadata server (client to CFS server): 0x01xx
+    LOOKUP(0x0101, LookupRequest::decode),
+    GET_ATTR(0x0102, GetAttrRequest::decode),
+    ATTR(0x0103, AttrReply::decode),
+    READ_DIR(0x0104, ReadDirRequest::decode),
+    READ_DIR_REPLY(0x0105, ReadDirReply::decode),
+    MAKE_DIR(0x0106, MakeDirRequest::decode),
+    CREATE_FILE(0x0107, CreateFileRequest::decode),
+    REMOVE(0x0108, RemoveRequest::decode),
+    RENAME(0x0109, RenameRequest::decode),
+    SET_ATTR(0x010A, SetAttrRequest::decode),
+    STAT_FS(0x010B, StatFsRequest::decode),
+    STAT_FS_REPLY(0x010C, StatFsReply::decode),
+    OPEN(0x0110, OpenRequest::decode),
+    OPEN_REPLY(0x0111, OpenReply::decode),
+    ALLOCATE(0x0112, AllocateRequest::decode),
+    LAYOUT(0x0113, LayoutReply::decode),
+    COMMIT_WRITE(0x0114, CommitWriteRequest::decode),
+    CLOSE(0x0115, CloseRequest::decode),
+    // Block-store (client to storage system): 0x02xx
+    READ_DATA(0x0201, ReadDataRequest::decode),
+    DATA(0x0202, DataReply::decode),
+    WRITE_DATA(0x0203, WriteDataRequest::decode),
+    FLUSH(0x0204, FlushRequest::decode),
+    VOLUME_INFO(0x0205, VolumeInfoRequest::decode),
+    VOLUME_INFO_REPLY(0x0206, VolumeInfoReply::decode),
+    // Between storage systems: 0x03xx
+    REPLICA_WRITE(0x0301, ReplicaWriteRequest::decode),
+    INVALIDATE(0x0302, InvalidateRequest::decode),
+    MIRROR_BITMAP(0x0303, MirrorBitmapRequest::decode);
+
+    private static final Opcode[] BY_CODE = new Opcode[0x400];
+
+    static {
+        for (Opcode op : values()) {
+            if (BY_CODE[op.code] != null) {
+                throw new ExceptionInInitializerError("opcode 0x" + Integer.toHexString(op.code) + " used twice");
+            }
+            BY_CODE[op.code] = op;
+        }
+    }
+
+    private final int code;
+    private final Function<ByteBuf, ? extends Message> decoder;
+
+    Opcode(int code, Function<ByteBuf, ? extends Message> decoder) {
+        this.code = code;
+        this.decoder = decoder;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** Decodes a body of this opcode; the buffer is positioned after the frame header. */
+    public Message decode(ByteBuf body) {
+        return decoder.apply(body);
+    }
+
+    /** The opcode for a wire value; an unknown value is a malformed frame. */
+    public static Opcode of(int code) {
+        Opcode op = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+        if (op == null) {
+            throw new CorruptedFrameException("unknown opcode 0x" + Integer.toHexString(code));
+        }
+        return op;
+    }
+}

@@ -1,0 +1,327 @@
+package io.cfs.topology;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parses the line-per-object topology format. Each line is a keyword, for most an id, then
+ * {@code key=value} settings; {@code #} starts a comment:
+ *
+ * <pre>
+ * cluster  block-size=1MiB cluster-size=64KiB
+ * metadata address=127.0.0.1:7400 data=meta
+ * storage  ss1 address=127.0.0.1:7401 data=ss1
+ * volume   ss1:v1 capacity=4GiB
+ * pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1
+ * </pre>
+ *
+ * Relative {@code data} folders are resolved against the folder of the topology file. Every error
+ * names the file, the line and what was expected. A line format is used rather than a general
+ * config language so that every object, and so every error about it, has exactly one line.
+ */
+public final class TopologyParser {
+    private static final Map<String, Set<String>> KEYS = Map.of(
+            "cluster", Set.of("block-size", "cluster-size"),
+            "metadata", Set.of("address", "data"),
+            "storage", Set.of("address", "data"),
+            "volume", Set.of("capacity"),
+            "pair", Set.of("mode", "master", "mirrors"));
+
+    private final String source;
+    private final Path base;
+
+    /**
+     * @param source the name used in error messages (usually the file name)
+     * @param base   the folder relative data folders are resolved against
+     */
+    public TopologyParser(String source, Path base) {
+        this.source = source;
+        this.base = base;
+    }
+
+    private record Line(int number, String keyword, String id, Map<String, String> settings) {}
+
+    public Topology parse(List<String> lines) throws TopologyException {
+        List<Line> parsed = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Line line = tokenize(i + 1, lines.get(i));
+            if (line != null) {
+                parsed.add(line);
+            }
+        }
+
+        int blockSize = Topology.DEFAULT_BLOCK_SIZE;
+        int clusterSize = Topology.DEFAULT_CLUSTER_SIZE;
+        int clusterLine = 0;
+        MetadataSpec metadata = null;
+        Map<StorageId, StorageSpec> storages = new LinkedHashMap<>();
+        Map<VolumeAddress, VolumeSpec> volumes = new LinkedHashMap<>();
+        Map<VolumeAddress, Integer> volumeLines = new HashMap<>();
+        Map<PairId, PairSpec> pairs = new LinkedHashMap<>();
+        Map<VolumeAddress, PairId> memberOf = new HashMap<>();
+        Map<InetSocketAddress, Integer> addressLines = new HashMap<>();
+
+        for (Line l : parsed) {
+            switch (l.keyword) {
+                case "cluster" -> {
+                    if (clusterLine != 0) {
+                        throw error(l.number, "a second 'cluster' line (the first is line " + clusterLine
+                                + "): expected at most one");
+                    }
+                    clusterLine = l.number;
+                    blockSize = (int) size(l, "block-size", Topology.DEFAULT_BLOCK_SIZE, 1 << 30);
+                    clusterSize = (int) size(l, "cluster-size", Topology.DEFAULT_CLUSTER_SIZE, 1 << 30);
+                    if (Integer.bitCount(blockSize) != 1 || Integer.bitCount(clusterSize) != 1) {
+                        throw error(l.number, "block-size and cluster-size must be powers of two");
+                    }
+                    if (blockSize < clusterSize || clusterSize < 4096) {
+                        throw error(l.number, "expected 4KiB <= cluster-size <= block-size, got cluster-size="
+                                + clusterSize + " block-size=" + blockSize);
+                    }
+                }
+                case "metadata" -> {
+                    if (metadata != null) {
+                        throw error(l.number, "a second 'metadata' line: expected exactly one metadata server");
+                    }
+                    metadata = new MetadataSpec(address(l, addressLines), data(l));
+                }
+                case "storage" -> {
+                    StorageId id = id(l, StorageId::new);
+                    if (storages.containsKey(id)) {
+                        throw error(l.number, "storage system " + id + " is declared twice: expected unique ids");
+                    }
+                    storages.put(id, new StorageSpec(id, address(l, addressLines), data(l)));
+                }
+                case "volume" -> {
+                    VolumeAddress address = volumeRef(l, l.id, "volume id");
+                    if (!storages.containsKey(address.storage())) {
+                        throw error(l.number, "volume " + address + " is on storage system " + address.storage()
+                                + ", which is not declared above: expected one of " + storages.keySet());
+                    }
+                    if (volumes.containsKey(address)) {
+                        throw error(l.number, "volume " + address + " is declared twice (first on line "
+                                + volumeLines.get(address) + "): expected unique ids per storage system");
+                    }
+                    long capacity = size(l, "capacity", -1, Long.MAX_VALUE);
+                    if (capacity <= 0) {
+                        throw error(l.number, "volume " + address + " needs capacity=SIZE (e.g. capacity=4GiB)");
+                    }
+                    volumes.put(address, new VolumeSpec(address, capacity));
+                    volumeLines.put(address, l.number);
+                }
+                case "pair" -> {
+                    PairId id = id(l, PairId::new);
+                    if (pairs.containsKey(id)) {
+                        throw error(l.number, "pair " + id + " is declared twice: expected unique ids");
+                    }
+                    PairMode mode = mode(l);
+                    VolumeAddress master = member(l, require(l, "master"), volumes, memberOf, id);
+                    List<VolumeAddress> mirrors = new ArrayList<>();
+                    String list = l.settings.getOrDefault("mirrors", "");
+                    for (String m : list.isEmpty() ? new String[0] : list.split(",")) {
+                        VolumeAddress mirror = member(l, m.trim(), volumes, memberOf, id);
+                        if (volumes.get(mirror).capacity() < volumes.get(master).capacity()) {
+                            throw error(l.number, "mirror " + mirror + " (" + volumes.get(mirror).capacity()
+                                    + " bytes) is smaller than its master " + master + " ("
+                                    + volumes.get(master).capacity() + " bytes): expected at least as large");
+                        }
+                        mirrors.add(mirror);
+                    }
+                    pairs.put(id, new PairSpec(id, mode, master, mirrors));
+                }
+                default -> throw error(l.number, "unknown keyword '" + l.keyword
+                        + "': expected one of cluster, metadata, storage, volume, pair");
+            }
+        }
+        if (metadata == null) {
+            throw new TopologyException(source + ": no 'metadata' line: expected one, e.g. "
+                    + "'metadata address=127.0.0.1:7400 data=meta'");
+        }
+        if (pairs.isEmpty()) {
+            throw new TopologyException(source + ": no 'pair' line: expected at least one pair, e.g. "
+                    + "'pair p1 mode=sync master=ss1:v1 mirrors=ss2:v1'");
+        }
+        for (VolumeSpec v : volumes.values()) {
+            if (v.capacity() % blockSize != 0) {
+                throw error(volumeLines.get(v.address()), "capacity of volume " + v.address() + " ("
+                        + v.capacity() + ") is not a multiple of the block size " + blockSize);
+            }
+        }
+        return new Topology(blockSize, clusterSize, metadata, storages, volumes, pairs);
+    }
+
+    private Line tokenize(int number, String raw) throws TopologyException {
+        int hash = raw.indexOf('#');
+        String text = (hash >= 0 ? raw.substring(0, hash) : raw).trim();
+        if (text.isEmpty()) {
+            return null;
+        }
+        String[] words = text.split("\\s+");
+        String keyword = words[0].toLowerCase(Locale.ROOT);
+        Set<String> allowed = KEYS.get(keyword);
+        if (allowed == null) {
+            throw error(number, "unknown keyword '" + words[0]
+                    + "': expected one of cluster, metadata, storage, volume, pair");
+        }
+        boolean hasId = !keyword.equals("cluster") && !keyword.equals("metadata");
+        String id = null;
+        int first = 1;
+        if (hasId) {
+            if (words.length < 2 || words[1].contains("=")) {
+                throw error(number, "'" + keyword + "' needs an id right after it");
+            }
+            id = words[1];
+            first = 2;
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (int i = first; i < words.length; i++) {
+            int eq = words[i].indexOf('=');
+            if (eq <= 0) {
+                throw error(number, "'" + words[i] + "' is not a setting: expected key=value");
+            }
+            String key = words[i].substring(0, eq);
+            if (!allowed.contains(key)) {
+                throw error(number, "unknown setting '" + key + "' for '" + keyword + "': expected one of "
+                        + allowed.stream().sorted().toList());
+            }
+            if (settings.put(key, words[i].substring(eq + 1)) != null) {
+                throw error(number, "setting '" + key + "' given twice");
+            }
+        }
+        return new Line(number, keyword, id, settings);
+    }
+
+    private interface IdFactory<T> {
+        T make(String value);
+    }
+
+    private <T> T id(Line l, IdFactory<T> factory) throws TopologyException {
+        try {
+            return factory.make(l.id);
+        } catch (IllegalArgumentException e) {
+            throw error(l.number, e.getMessage());
+        }
+    }
+
+    private VolumeAddress volumeRef(Line l, String text, String what) throws TopologyException {
+        try {
+            return VolumeAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw error(l.number, what + ": " + e.getMessage());
+        }
+    }
+
+    private VolumeAddress member(Line l, String text, Map<VolumeAddress, VolumeSpec> volumes,
+                                 Map<VolumeAddress, PairId> memberOf, PairId pair) throws TopologyException {
+        VolumeAddress v = volumeRef(l, text, "pair member");
+        if (!volumes.containsKey(v)) {
+            throw error(l.number, "pair " + pair + " names volume " + v
+                    + ", which is not declared above: expected one of " + volumes.keySet());
+        }
+        PairId previous = memberOf.putIfAbsent(v, pair);
+        if (previous != null) {
+            throw error(l.number, "volume " + v + " is already a member of pair " + previous
+                    + ": expected each volume in at most one pair, once");
+        }
+        return v;
+    }
+
+    private PairMode mode(Line l) throws TopologyException {
+        String mode = require(l, "mode");
+        return switch (mode) {
+            case "sync" -> PairMode.SYNC;
+            case "async" -> PairMode.ASYNC;
+            default -> throw error(l.number, "mode '" + mode + "' is invalid: expected sync or async");
+        };
+    }
+
+    private String require(Line l, String key) throws TopologyException {
+        String v = l.settings.get(key);
+        if (v == null || v.isEmpty()) {
+            throw error(l.number, "'" + l.keyword + "' needs " + key + "=...");
+        }
+        return v;
+    }
+
+    private InetSocketAddress address(Line l, Map<InetSocketAddress, Integer> seen) throws TopologyException {
+        String text = require(l, "address");
+        int colon = text.lastIndexOf(':');
+        int port = -1;
+        if (colon > 0) {
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+        }
+        if (port < 1 || port > 65535) {
+            throw error(l.number, "address '" + text + "' is invalid: expected HOST:PORT with a port in 1..65535");
+        }
+        InetSocketAddress address = InetSocketAddress.createUnresolved(text.substring(0, colon), port);
+        Integer previous = seen.putIfAbsent(address, l.number);
+        if (previous != null) {
+            throw error(l.number, "address " + text + " is already used on line " + previous
+                    + ": expected each daemon on its own port");
+        }
+        return address;
+    }
+
+    private Path data(Line l) throws TopologyException {
+        Path p = Path.of(require(l, "data"));
+        return p.isAbsolute() ? p : base.resolve(p).normalize();
+    }
+
+    private long size(Line l, String key, long fallback, long max) throws TopologyException {
+        String text = l.settings.get(key);
+        if (text == null) {
+            return fallback;
+        }
+        long value;
+        try {
+            value = parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw error(l.number, key + "=" + text + " is invalid: " + e.getMessage());
+        }
+        if (value <= 0 || value > max) {
+            throw error(l.number, key + "=" + text + " is out of range: expected 1.." + max + " bytes");
+        }
+        return value;
+    }
+
+    /** Parses {@code 512}, {@code 64KiB}, {@code 1MiB}, {@code 4GiB}, {@code 1TiB} (K, M, G, T also accepted). */
+    public static long parseSize(String text) {
+        String t = text.trim();
+        int i = 0;
+        while (i < t.length() && Character.isDigit(t.charAt(i))) {
+            i++;
+        }
+        if (i == 0) {
+            throw new IllegalArgumentException("expected a number with an optional unit (KiB, MiB, GiB, TiB)");
+        }
+        long number = Long.parseLong(t.substring(0, i));
+        int shift = switch (t.substring(i).toLowerCase(Locale.ROOT)) {
+            case "", "b" -> 0;
+            case "k", "kib", "kb" -> 10;
+            case "m", "mib", "mb" -> 20;
+            case "g", "gib", "gb" -> 30;
+            case "t", "tib", "tb" -> 40;
+            default -> throw new IllegalArgumentException("unknown unit '" + t.substring(i)
+                    + "': expected KiB, MiB, GiB or TiB");
+        };
+        if (number > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("too large");
+        }
+        return number << shift;
+    }
+
+    private TopologyException error(int line, String message) {
+        return new TopologyException(source + ":" + line + ": " + message);
+    }
+}

@@ -1,0 +1,4 @@
+package io.cfs.topology;
+
+/** A fixed-capacity volume on a storage system. */
+public record VolumeSpec(VolumeAddress address, long capacity) {}

@@ -1,0 +1,621 @@
+package io.cfs.mount.client;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.message.AllocateRequest;
+import io.cfs.protocol.message.AttrReply;
+import io.cfs.protocol.message.CloseRequest;
+import io.cfs.protocol.message.CommitWriteRequest;
+import io.cfs.protocol.message.CreateFileRequest;
+import io.cfs.protocol.message.DirEntry;
+import io.cfs.protocol.message.Extent;
+import io.cfs.protocol.message.FileAttr;
+import io.cfs.protocol.message.FileType;
+import io.cfs.protocol.message.GetAttrRequest;
+import io.cfs.protocol.message.LayoutReply;
+import io.cfs.protocol.message.LookupRequest;
+import io.cfs.protocol.message.MakeDirRequest;
+import io.cfs.protocol.message.Message;
+import io.cfs.protocol.message.OkReply;
+import io.cfs.protocol.message.OpenReply;
+import io.cfs.protocol.message.OpenRequest;
+import io.cfs.protocol.message.ReadDirReply;
+import io.cfs.protocol.message.ReadDirRequest;
+import io.cfs.protocol.message.RemoveRequest;
+import io.cfs.protocol.message.RenameRequest;
+import io.cfs.protocol.message.SetAttrRequest;
+import io.cfs.protocol.message.StatFsReply;
+import io.cfs.protocol.message.StatFsRequest;
+import io.cfs.protocol.message.Timespec;
+import io.cfs.protocol.rpc.RpcClient;
+import io.cfs.protocol.rpc.Transport;
+import io.cfs.topology.PairSpec;
+import io.cfs.topology.Topology;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The CFS client: POSIX-shaped operations by path, over the metadata server and the storage
+ * systems. Holds the File Management Table (open handles) and, per open inode, the allocation list
+ * and the coalescing write buffer. Knows nothing of FUSE, so it is tested without a mount.
+ *
+ * <p>Close-to-open: {@link #flush} (every close(2)) sends staged data to the storage systems and
+ * commits the size to the metadata server before it returns; {@link #open} fetches a fresh
+ * allocation list and size.
+ *
+ * <p>Bytes past end of file inside an allocated block may hold anything (blocks are reused); the
+ * client keeps every byte below end of file right by zeroing what a size increase without data
+ * (a write past the end, a truncate that grows) exposes, and the unwritten part of a newly
+ * allocated block below end of file.
+ */
+public final class CfsClient implements AutoCloseable {
+    public static final long ROOT = 1;
+    private static final int READ_DIR_PAGE = 1024;
+
+    private final Topology topology;
+    private final ClientOptions options;
+    private final Clock clock;
+    private final EventLoopGroup group;
+    private final RpcClient meta;
+    private final BlockIo blocks;
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    /** Path to inode; bounded and short-lived, since other hosts change the namespace too. */
+    private final Cache<String, Long> inodes;
+    /** The File Management Table: handle to open. Bounded by the kernel's open files. */
+    private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
+    /** Open inodes on this host. Bounded by the handles. */
+    private final Map<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
+
+    public CfsClient(Topology topology, ClientOptions options, Clock clock) {
+        this.topology = topology;
+        this.options = options;
+        this.clock = clock;
+        this.group = Transport.newEventLoopGroup("cfs-client", 2);
+        this.meta = new RpcClient("client->meta", topology.metadata().address(), group, options.requestTimeout());
+        this.blocks = new BlockIo(topology, group, options.requestTimeout());
+        this.inodes = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.entryTtl()).build();
+    }
+
+    // ---------------------------------------------------------------- namespace
+
+    public FileAttr getattr(String path) {
+        FileAttr attr = path.equals("/")
+                ? meta.call(new GetAttrRequest(ROOT), AttrReply.class).attr()
+                : lookup(path);
+        return withLocalSize(attr);
+    }
+
+    public FileAttr getattr(long handle) {
+        return withLocalSize(meta.call(new GetAttrRequest(handle(handle).file.inode), AttrReply.class).attr());
+    }
+
+    public List<DirEntry> readdir(String path) {
+        long dir = resolve(path);
+        List<DirEntry> all = new ArrayList<>();
+        String after = "";
+        while (true) {
+            ReadDirReply page = meta.call(new ReadDirRequest(dir, after, READ_DIR_PAGE), ReadDirReply.class);
+            all.addAll(page.entries());
+            if (!page.more() || page.entries().isEmpty()) {
+                return all;
+            }
+            after = page.entries().get(page.entries().size() - 1).name();
+        }
+    }
+
+    public FileAttr mkdir(String path, int mode, int uid, int gid) {
+        FileAttr attr = meta.call(new MakeDirRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid),
+                AttrReply.class).attr();
+        inodes.put(path, attr.inode());
+        return attr;
+    }
+
+    public void unlink(String path) {
+        meta.call(new RemoveRequest(resolve(parent(path)), name(path), false), OkReply.class);
+        inodes.invalidate(path);
+    }
+
+    public void rmdir(String path) {
+        meta.call(new RemoveRequest(resolve(parent(path)), name(path), true), OkReply.class);
+        inodes.invalidateAll();
+    }
+
+    public void rename(String from, String to) {
+        meta.call(new RenameRequest(resolve(parent(from)), name(from), resolve(parent(to)), name(to)), OkReply.class);
+        inodes.invalidateAll();
+    }
+
+    public void chmod(String path, int mode) {
+        setattr(resolve(path), SetAttrRequest.MODE, mode & 07777, 0, 0, 0, null, null);
+    }
+
+    /** Changes owner and/or group; -1 leaves one as it is. */
+    public void chown(String path, int uid, int gid) {
+        int valid = (uid != -1 ? SetAttrRequest.UID : 0) | (gid != -1 ? SetAttrRequest.GID : 0);
+        if (valid != 0) {
+            setattr(resolve(path), valid, 0, uid, gid, 0, null, null);
+        }
+    }
+
+    /** Sets times; a null time is left as it is. */
+    public void utimens(String path, Timespec atime, Timespec mtime) {
+        int valid = (atime != null ? SetAttrRequest.ATIME : 0) | (mtime != null ? SetAttrRequest.MTIME : 0);
+        if (valid != 0) {
+            setattr(resolve(path), valid, 0, 0, 0, 0, atime, mtime);
+        }
+    }
+
+    public StatFsReply statfs() {
+        return meta.call(new StatFsRequest(), StatFsReply.class);
+    }
+
+    // ---------------------------------------------------------------- open files
+
+    /** Creates (or, without O_EXCL, opens an existing) regular file and opens it. */
+    public long create(String path, int mode, int uid, int gid, int flags) {
+        boolean exclusive = (flags & OpenFlags.EXCLUSIVE) != 0;
+        FileAttr attr = meta.call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
+                exclusive), AttrReply.class).attr();
+        inodes.put(path, attr.inode());
+        return open(attr.inode(), flags);
+    }
+
+    public long open(String path, int flags) {
+        try {
+            return open(resolve(path), flags);
+        } catch (CfsException e) {
+            if (e.code() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+            inodes.invalidate(path); // the cached inode is gone: look the name up again
+            return open(resolve(path), flags);
+        }
+    }
+
+    private long open(long inode, int flags) {
+        OpenReply reply = meta.call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
+        if (reply.attr().type() == FileType.DIRECTORY) {
+            meta.call(new CloseRequest(reply.handle()), OkReply.class);
+            throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + inode + " is a directory");
+        }
+        OpenFile file = openFiles.computeIfAbsent(inode, OpenFile::new);
+        file.lock.lock();
+        try {
+            file.handles++;
+            file.pair = reply.pair();
+            file.layout(reply.extents());
+            if (!file.dirty) {
+                file.size = reply.attr().size();
+            }
+        } finally {
+            file.lock.unlock();
+        }
+        handles.put(reply.handle(), new Handle(reply.handle(), file, reply.member(), flags));
+        return reply.handle();
+    }
+
+    /**
+     * Reads up to {@code dst.writableBytes()} bytes at {@code offset} into {@code dst}; returns
+     * the count, 0 at end of file. Holes read as zeros.
+     */
+    public int read(long handleId, long offset, ByteBuf dst) {
+        Handle h = handle(handleId);
+        OpenFile file = h.file;
+        long size;
+        long generation;
+        file.lock.lock();
+        try {
+            if (file.staged != null) {
+                sendStaged(file);
+            }
+            size = file.size;
+            generation = file.generation;
+        } finally {
+            file.lock.unlock();
+        }
+        if (offset >= size) {
+            return 0;
+        }
+        int wanted = (int) Math.min(dst.writableBytes(), size - offset);
+        int done = 0;
+        synchronized (h) {
+            while (done < wanted) {
+                long at = offset + done;
+                if (h.readAhead == null || h.readAheadGeneration != generation || at < h.readAheadOffset
+                        || at >= h.readAheadOffset + h.readAhead.readableBytes()) {
+                    h.dropReadAhead();
+                    long start = at - at % options.readAhead();
+                    int length = (int) Math.min(options.readAhead(), size - start);
+                    h.readAhead = fetch(h, start, length);
+                    h.readAheadOffset = start;
+                    h.readAheadGeneration = generation;
+                }
+                int from = (int) (at - h.readAheadOffset);
+                int n = Math.min(wanted - done, h.readAhead.readableBytes() - from);
+                dst.writeBytes(h.readAhead, h.readAhead.readerIndex() + from, n);
+                done += n;
+            }
+        }
+        return done;
+    }
+
+    /** Fetches file bytes [start, start+length) from the handle's member (holes as zeros). */
+    private ByteBuf fetch(Handle h, long start, int length) {
+        OpenFile file = h.file;
+        List<CompletableFuture<ByteBuf>> parts = new ArrayList<>();
+        long at = start;
+        long end = start + length;
+        while (at < end) {
+            Extent e = file.extentAt(at);
+            if (e == null) {
+                int n = (int) (Math.min(end, file.nextExtentStart(at)) - at);
+                parts.add(CompletableFuture.completedFuture(alloc.directBuffer(n).writeZero(n)));
+                at += n;
+            } else {
+                int n = (int) (Math.min(end, e.fileEnd()) - at);
+                PairSpec pair = topology.pair(e.pair());
+                int member = e.pair().equals(file.pair) ? h.member : 0;
+                parts.add(blocks.read(pair, member, e.volumeOffset() + (at - e.fileOffset()), n));
+                at += n;
+            }
+        }
+        CompositeByteBuf out = alloc.compositeDirectBuffer(Math.max(2, parts.size()));
+        CfsException failure = null;
+        for (CompletableFuture<ByteBuf> part : parts) {
+            try {
+                out.addComponent(true, part.join());
+            } catch (RuntimeException ex) {
+                failure = failure == null ? BlockIo.cause(ex) : failure;
+            }
+        }
+        if (failure != null) {
+            out.release();
+            throw failure;
+        }
+        return out;
+    }
+
+    /** Writes {@code src}'s readable bytes at {@code offset}; staged, sent by flush or when the buffer fills. */
+    public void write(long handleId, long offset, ByteBuf src) {
+        Handle h = handle(handleId);
+        if (!h.writable()) {
+            throw new CfsException(ErrorCode.PERMISSION_DENIED, "handle " + handleId + " is not open for writing");
+        }
+        OpenFile file = h.file;
+        int n = src.readableBytes();
+        file.lock.lock();
+        try {
+            if (file.staged != null && (offset != file.stagedOffset + file.staged.readableBytes()
+                    || file.staged.writableBytes() < n)) {
+                sendStaged(file);
+            }
+            if (offset > file.size) {
+                zero(file, file.size, offset);
+            }
+            if (file.staged == null) {
+                file.staged = alloc.directBuffer(options.writeBuffer());
+                file.stagedOffset = offset;
+            }
+            if (file.staged.writableBytes() < n) { // larger than the buffer: send it as it is
+                sendStaged(file);
+                send(file, offset, src.retainedSlice());
+            } else {
+                file.staged.writeBytes(src, src.readerIndex(), n);
+            }
+            file.size = Math.max(file.size, offset + n);
+            file.dirty = true;
+            file.generation++;
+            if (file.staged != null && !file.staged.isWritable()) {
+                sendStaged(file);
+            }
+        } finally {
+            file.lock.unlock();
+        }
+    }
+
+    /** Sends staged data and commits size and mtime (close-to-open); called on every close(2). */
+    public void flush(long handleId) {
+        Handle h = handle(handleId);
+        OpenFile file = h.file;
+        file.lock.lock();
+        try {
+            commit(file, h);
+        } finally {
+            file.lock.unlock();
+        }
+    }
+
+    /** Flushes, then makes the file's written data durable on the storage systems. */
+    public void fsync(long handleId) {
+        Handle h = handle(handleId);
+        OpenFile file = h.file;
+        file.lock.lock();
+        try {
+            commit(file, h);
+            if (!file.unsynced.isEmpty()) {
+                blocks.flush(file.unsynced);
+                file.unsynced.clear();
+            }
+        } finally {
+            file.lock.unlock();
+        }
+    }
+
+    /** Closes a handle: flushes it and releases its Usage Table assignment. */
+    public void release(long handleId) {
+        Handle h = handles.get(handleId);
+        if (h == null) {
+            throw new CfsException(ErrorCode.BAD_HANDLE, "handle " + handleId + " is not open");
+        }
+        OpenFile file = h.file;
+        try {
+            file.lock.lock();
+            try {
+                commit(file, h);
+            } finally {
+                file.lock.unlock();
+            }
+        } finally {
+            handles.remove(handleId);
+            h.dropReadAhead();
+            file.lock.lock();
+            try {
+                if (--file.handles == 0) {
+                    openFiles.remove(file.inode, file);
+                    if (file.staged != null) {
+                        file.staged.release();
+                        file.staged = null;
+                    }
+                }
+            } finally {
+                file.lock.unlock();
+            }
+            meta.call(new CloseRequest(handleId), OkReply.class);
+        }
+    }
+
+    /** Truncates or extends a file by path; opens it for the time of the change, as the data path needs its layout. */
+    public void truncate(String path, long size) {
+        long handle = open(path, OpenFlags.WRITE_ONLY);
+        try {
+            ftruncate(handle, size);
+        } finally {
+            release(handle);
+        }
+    }
+
+    public void ftruncate(long handleId, long size) {
+        Handle h = handle(handleId);
+        if (!h.writable()) {
+            throw new CfsException(ErrorCode.PERMISSION_DENIED, "handle " + handleId + " is not open for writing");
+        }
+        OpenFile file = h.file;
+        file.lock.lock();
+        try {
+            if (file.staged != null) {
+                sendStaged(file);
+            }
+            if (size > file.size) {
+                zero(file, file.size, size);
+            }
+            file.size = setattr(file.inode, SetAttrRequest.SIZE, 0, 0, 0, size, null, null).size();
+            file.dirty = false;
+            file.generation++;
+            // the server frees the whole blocks past the new end; forget them here too
+            long blockSize = topology.blockSize();
+            long keep = (size + blockSize - 1) / blockSize * blockSize;
+            file.layout(file.extents.stream()
+                    .filter(e -> e.fileOffset() < keep)
+                    .map(e -> e.fileEnd() <= keep ? e
+                            : new Extent(e.fileOffset(), keep - e.fileOffset(), e.pair(), e.volumeOffset()))
+                    .toList());
+        } finally {
+            file.lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- data path internals
+
+    /** Sends the file's staged bytes to the master volume(s). Caller holds the file lock. */
+    private void sendStaged(OpenFile file) {
+        ByteBuf staged = file.staged;
+        file.staged = null;
+        if (staged.isReadable()) {
+            send(file, file.stagedOffset, staged);
+        } else {
+            staged.release();
+        }
+    }
+
+    /**
+     * Writes file bytes at {@code offset} (allocating blocks as needed) to the masters; owns
+     * {@code data}. Caller holds the file lock.
+     */
+    private void send(OpenFile file, long offset, ByteBuf data) {
+        try {
+            int length = data.readableBytes();
+            List<Extent> before = file.extents;
+            if (!file.backed(offset, length)) {
+                Handle any = anyHandle(file);
+                file.layout(meta.call(new AllocateRequest(any.id, offset, length), LayoutReply.class).extents());
+                zeroNewBlocks(file, before, offset, length);
+            }
+            List<CompletableFuture<Message>> writes = new ArrayList<>();
+            long at = offset;
+            while (at < offset + length) {
+                Extent e = file.extentAt(at);
+                if (e == null) {
+                    throw new CfsException(ErrorCode.IO_ERROR, "inode " + file.inode + ": no block backs offset "
+                            + at + " after allocation");
+                }
+                int n = (int) (Math.min(offset + length, e.fileEnd()) - at);
+                PairSpec pair = topology.pair(e.pair());
+                writes.add(blocks.write(pair, e.volumeOffset() + (at - e.fileOffset()),
+                        data.retainedSlice(data.readerIndex() + (int) (at - offset), n)));
+                file.unsynced.add(pair.master());
+                at += n;
+            }
+            for (var w : writes) {
+                BlockIo.await(w, OkReply.class);
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    /** Zeroes the parts of blocks that the last allocation added and that lie below end of file, unwritten. */
+    private void zeroNewBlocks(OpenFile file, List<Extent> before, long offset, int length) {
+        long blockSize = topology.blockSize();
+        long first = offset - offset % blockSize;
+        for (long block = first; block < offset + length; block += blockSize) {
+            if (covered(before, block)) {
+                continue;
+            }
+            long visibleEnd = Math.min(block + blockSize, file.size);
+            if (block < offset && block < visibleEnd) {
+                writeZeros(file, block, Math.min(offset, visibleEnd));
+            }
+            if (offset + length < visibleEnd) {
+                writeZeros(file, offset + length, visibleEnd);
+            }
+        }
+    }
+
+    private static boolean covered(List<Extent> extents, long offset) {
+        for (Extent e : extents) {
+            if (offset >= e.fileOffset() && offset < e.fileEnd()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Makes file bytes [from, to) read as zeros: allocated parts are overwritten, holes already are. */
+    private void zero(OpenFile file, long from, long to) {
+        long at = from;
+        while (at < to) {
+            Extent e = file.extentAt(at);
+            if (e == null) {
+                at = Math.min(to, file.nextExtentStart(at));
+                continue;
+            }
+            long end = Math.min(to, e.fileEnd());
+            writeZeros(file, at, end);
+            at = end;
+        }
+    }
+
+    private void writeZeros(OpenFile file, long from, long to) {
+        for (long at = from; at < to; ) {
+            int n = (int) Math.min(to - at, options.writeBuffer());
+            Extent e = file.extentAt(at);
+            n = (int) Math.min(n, e.fileEnd() - at);
+            PairSpec pair = topology.pair(e.pair());
+            BlockIo.await(blocks.write(pair, e.volumeOffset() + (at - e.fileOffset()),
+                    alloc.directBuffer(n).writeZero(n)), OkReply.class);
+            file.unsynced.add(pair.master());
+            at += n;
+        }
+    }
+
+    /** Sends staged data and commits the size. Caller holds the file lock. */
+    private void commit(OpenFile file, Handle h) {
+        if (file.staged != null) {
+            sendStaged(file);
+        }
+        if (file.dirty) {
+            Handle writer = h.writable() ? h : anyHandle(file);
+            FileAttr attr = meta.call(new CommitWriteRequest(writer.id, file.size, now()), AttrReply.class).attr();
+            file.size = Math.max(file.size, attr.size());
+            file.dirty = false;
+        }
+    }
+
+    private Handle anyHandle(OpenFile file) {
+        for (Handle h : handles.values()) {
+            if (h.file == file && h.writable()) {
+                return h;
+            }
+        }
+        throw new CfsException(ErrorCode.BAD_HANDLE, "inode " + file.inode + " has no handle open for writing");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private FileAttr setattr(long inode, int valid, int mode, int uid, int gid, long size, Timespec atime,
+                             Timespec mtime) {
+        Timespec zero = new Timespec(0, 0);
+        return meta.call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
+                mtime == null ? zero : mtime), AttrReply.class).attr();
+    }
+
+    private FileAttr withLocalSize(FileAttr attr) {
+        OpenFile file = openFiles.get(attr.inode());
+        if (file == null || file.size == attr.size()) {
+            return attr;
+        }
+        return new FileAttr(attr.inode(), attr.type(), attr.mode(), attr.nlink(), attr.uid(), attr.gid(), file.size,
+                attr.atime(), attr.mtime(), attr.ctime());
+    }
+
+    private Handle handle(long id) {
+        Handle h = handles.get(id);
+        if (h == null) {
+            throw new CfsException(ErrorCode.BAD_HANDLE, "handle " + id + " is not open");
+        }
+        return h;
+    }
+
+    private FileAttr lookup(String path) {
+        FileAttr attr = meta.call(new LookupRequest(resolve(parent(path)), name(path)), AttrReply.class).attr();
+        inodes.put(path, attr.inode());
+        return attr;
+    }
+
+    /** The inode of a path, from the short-lived cache or by looking it up component by component. */
+    long resolve(String path) {
+        if (path.equals("/")) {
+            return ROOT;
+        }
+        Long cached = inodes.getIfPresent(path);
+        return cached != null ? cached : lookup(path).inode();
+    }
+
+    static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
+    }
+
+    static String name(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private Timespec now() {
+        return Timespec.of(clock.instant());
+    }
+
+    @Override
+    public void close() {
+        for (Long id : List.copyOf(handles.keySet())) {
+            try {
+                release(id);
+            } catch (CfsException ignored) {
+                // best effort at shutdown; the server releases the session's opens itself
+            }
+        }
+        meta.close();
+        blocks.close();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}

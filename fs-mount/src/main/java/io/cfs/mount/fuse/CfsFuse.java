@@ -1,0 +1,248 @@
+package io.cfs.mount.fuse;
+
+import io.cfs.mount.client.CfsClient;
+import io.cfs.protocol.message.DirEntry;
+import io.cfs.protocol.message.FileAttr;
+import io.cfs.protocol.message.StatFsReply;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.gid_t;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The file system driver: each FUSE callback is one line into {@link FuseCall} around the
+ * {@link CfsClient}. Callbacks not overridden here are not registered, so the kernel answers
+ * ENOSYS for them rather than a faked success. The only place that knows jnr-fuse.
+ */
+public final class CfsFuse extends FuseStubFS {
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final int STATFS_BLOCK = 4096;
+
+    private final CfsClient client;
+    private final int blockSize;
+    private final FuseCall call = new FuseCall();
+
+    public CfsFuse(CfsClient client, int blockSize) {
+        this.client = client;
+        this.blockSize = blockSize;
+    }
+
+    /** Per-operation counts and latencies so far. */
+    public String stats() {
+        return call.summary();
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        return call.run("getattr", path, () -> fill(client.getattr(path), stat));
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        return call.run("fgetattr", path, () -> fill(client.getattr(fi.fh.get()), stat));
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
+        return call.run("readdir", path, () -> listInto(path, buf, filter));
+    }
+
+    @Override
+    public int mkdir(String path, @mode_t long mode) {
+        return call.run("mkdir", path, () -> done(client.mkdir(path, (int) mode, uid(), gid())));
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return call.run("rmdir", path, () -> ok(() -> client.rmdir(path)));
+    }
+
+    @Override
+    public int unlink(String path) {
+        return call.run("unlink", path, () -> ok(() -> client.unlink(path)));
+    }
+
+    @Override
+    public int rename(String oldpath, String newpath) {
+        return call.run("rename", oldpath, () -> ok(() -> client.rename(oldpath, newpath)));
+    }
+
+    @Override
+    public int chmod(String path, @mode_t long mode) {
+        return call.run("chmod", path, () -> ok(() -> client.chmod(path, (int) mode)));
+    }
+
+    @Override
+    public int chown(String path, @uid_t long uid, @gid_t long gid) {
+        return call.run("chown", path, () -> ok(() -> client.chown(path, (int) uid, (int) gid)));
+    }
+
+    @Override
+    public int truncate(String path, @off_t long size) {
+        return call.run("truncate", path, () -> ok(() -> client.truncate(path, size)));
+    }
+
+    @Override
+    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+        return call.run("ftruncate", path, () -> ok(() -> client.ftruncate(fi.fh.get(), size)));
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        return call.run("utimens", path, () -> ok(() -> client.utimens(path, time(timespec[0]), time(timespec[1]))));
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stbuf) {
+        return call.run("statfs", path, () -> fill(client.statfs(), stbuf));
+    }
+
+    @Override
+    public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+        return call.run("create", path, () -> handle(fi, client.create(path, (int) mode, uid(), gid(), fi.flags.get())));
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        return call.run("open", path, () -> handle(fi, client.open(path, fi.flags.get())));
+    }
+
+    @Override
+    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        return call.run("read", path, () -> client.read(fi.fh.get(), offset, view(buf, size).writerIndex(0)));
+    }
+
+    @Override
+    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        return call.run("write", path, () -> written(size, () -> client.write(fi.fh.get(), offset, view(buf, size))));
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return call.run("flush", path, () -> ok(() -> client.flush(fi.fh.get())));
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        return call.run("fsync", path, () -> ok(() -> client.fsync(fi.fh.get())));
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return call.run("release", path, () -> ok(() -> client.release(fi.fh.get())));
+    }
+
+    @Override
+    public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+        return call.run("fallocate", path, () -> -ErrorCodes.EOPNOTSUPP());
+    }
+
+    // ---------------------------------------------------------------- adapters
+
+    private interface Action {
+        void run();
+    }
+
+    private static int ok(Action action) {
+        action.run();
+        return 0;
+    }
+
+    private static int done(Object ignored) {
+        return 0;
+    }
+
+    private static int written(long size, Action action) {
+        action.run();
+        return (int) size;
+    }
+
+    private static int handle(FuseFileInfo fi, long handle) {
+        fi.fh.set(handle);
+        return 0;
+    }
+
+    /** A view of FUSE's buffer as a ByteBuf (no copy); readable bytes = size. */
+    private static ByteBuf view(Pointer buf, long size) {
+        return Unpooled.wrappedBuffer(buf.address(), (int) size, false);
+    }
+
+    private int uid() {
+        return (int) getContext().uid.get();
+    }
+
+    private int gid() {
+        return (int) getContext().gid.get();
+    }
+
+    private int listInto(String path, Pointer buf, FuseFillDir filter) {
+        filter.apply(buf, ".", null, 0);
+        filter.apply(buf, "..", null, 0);
+        for (DirEntry e : client.readdir(path)) {
+            if (filter.apply(buf, e.name(), null, 0) != 0) {
+                break;
+            }
+        }
+        return 0;
+    }
+
+    private int fill(FileAttr a, FileStat stat) {
+        int type = switch (a.type()) {
+            case DIRECTORY -> FileStat.S_IFDIR;
+            case REGULAR -> FileStat.S_IFREG;
+            case SYMLINK -> FileStat.S_IFLNK;
+        };
+        stat.st_ino.set(a.inode());
+        stat.st_mode.set(type | (a.mode() & 07777));
+        stat.st_nlink.set(a.nlink());
+        stat.st_uid.set(a.uid());
+        stat.st_gid.set(a.gid());
+        stat.st_size.set(a.size());
+        stat.st_blksize.set(blockSize);
+        stat.st_blocks.set((a.size() + 511) / 512);
+        stat.st_atim.tv_sec.set(a.atime().seconds());
+        stat.st_atim.tv_nsec.set(a.atime().nanos());
+        stat.st_mtim.tv_sec.set(a.mtime().seconds());
+        stat.st_mtim.tv_nsec.set(a.mtime().nanos());
+        stat.st_ctim.tv_sec.set(a.ctime().seconds());
+        stat.st_ctim.tv_nsec.set(a.ctime().nanos());
+        return 0;
+    }
+
+    private int fill(StatFsReply s, Statvfs st) {
+        st.f_bsize.set(STATFS_BLOCK);
+        st.f_frsize.set(STATFS_BLOCK);
+        st.f_blocks.set(s.capacityBytes() / STATFS_BLOCK);
+        st.f_bfree.set(s.freeBytes() / STATFS_BLOCK);
+        st.f_bavail.set(s.freeBytes() / STATFS_BLOCK);
+        st.f_files.set(s.files() + (1L << 32));
+        st.f_ffree.set(1L << 32);
+        st.f_favail.set(1L << 32);
+        st.f_namemax.set(255);
+        return 0;
+    }
+
+    /** A FUSE time, or null for UTIME_OMIT; UTIME_NOW becomes the current time. */
+    private static io.cfs.protocol.message.Timespec time(Timespec t) {
+        long nanos = t.tv_nsec.longValue();
+        if (nanos == UTIME_OMIT) {
+            return null;
+        }
+        if (nanos == UTIME_NOW) {
+            return io.cfs.protocol.message.Timespec.of(java.time.Instant.now());
+        }
+        return new io.cfs.protocol.message.Timespec(t.tv_sec.get(), (int) nanos);
+    }
+}

@@ -1,0 +1,116 @@
+package io.cfs.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real cluster of processes started with {@code scripts/local-cluster.sh}, on free loopback
+ * ports, with its state under {@code integration-tests/target/it/NAME}: a metadata server, three
+ * storage systems and a FUSE mount. The same topology cases as the default local cluster (async
+ * pair with mirrors on two other storage systems; sync pair with a mirror on another storage
+ * system and one on its own; async pair with its mirror on its own storage system), with small
+ * volumes.
+ */
+final class LocalCluster implements AutoCloseable {
+    static final Path HOME = Path.of(System.getProperty("cfs.home", "..")).toAbsolutePath().normalize();
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(3);
+
+    final Path dir;
+    final Path conf;
+    final Path mountPoint;
+    final int metaPort;
+    final int[] storagePorts = new int[3];
+
+    LocalCluster(String name) throws IOException, InterruptedException {
+        dir = HOME.resolve("integration-tests/target/it").resolve(name);
+        if (Files.exists(dir.resolve("cluster.conf"))) {
+            Shell.run(SCRIPT_TIMEOUT, HOME, script(), "down", "--dir", dir.toString());
+        }
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        metaPort = freePort();
+        for (int i = 0; i < storagePorts.length; i++) {
+            storagePorts[i] = freePort();
+        }
+        conf = dir.resolve("topology.conf");
+        Files.writeString(conf, String.join("\n",
+                "cluster  block-size=1MiB cluster-size=64KiB",
+                "metadata address=127.0.0.1:" + metaPort + " data=meta",
+                "storage  ss1 address=127.0.0.1:" + storagePorts[0] + " data=ss1",
+                "storage  ss2 address=127.0.0.1:" + storagePorts[1] + " data=ss2",
+                "storage  ss3 address=127.0.0.1:" + storagePorts[2] + " data=ss3",
+                "volume   ss1:v1 capacity=1GiB",
+                "volume   ss2:v1 capacity=1GiB",
+                "volume   ss3:v1 capacity=1GiB",
+                "volume   ss2:v2 capacity=1GiB",
+                "volume   ss3:v2 capacity=1GiB",
+                "volume   ss2:v3 capacity=1GiB",
+                "volume   ss3:v3 capacity=1GiB",
+                "volume   ss3:v4 capacity=1GiB",
+                "pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1",
+                "pair     p2 mode=sync  master=ss2:v2 mirrors=ss3:v2,ss2:v3",
+                "pair     p3 mode=async master=ss3:v3 mirrors=ss3:v4",
+                ""));
+        mountPoint = dir.resolve("mnt");
+    }
+
+    /** Starts every part and mounts; fails with the script's output (and daemon log tail) if any part does not come up. */
+    LocalCluster up() throws IOException, InterruptedException {
+        Shell.ok(SCRIPT_TIMEOUT, HOME, script(), "up", "--dir", dir.toString(), "--config", conf.toString());
+        return this;
+    }
+
+    /** The topology the cluster runs with (the copy under its folder). */
+    Path topology() {
+        return dir.resolve("cluster.conf");
+    }
+
+    /** A volume's backing file on its storage system. */
+    Path volumeFile(String storage, String volume) {
+        return dir.resolve(storage).resolve("volumes").resolve(volume + ".vol");
+    }
+
+    String status() throws IOException, InterruptedException {
+        return Shell.ok(SCRIPT_TIMEOUT, HOME, script(), "status", "--dir", dir.toString());
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        Shell.Result r = Shell.run(SCRIPT_TIMEOUT, HOME, script(), "down", "--dir", dir.toString());
+        if (r.exitCode() != 0) {
+            throw new AssertionError("local-cluster.sh down failed:\n" + r.output());
+        }
+    }
+
+    static String script() {
+        return HOME.resolve("scripts/local-cluster.sh").toString();
+    }
+
+    static String cfs() {
+        return HOME.resolve("scripts/cfs").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        List<Path> all = new ArrayList<>();
+        try (var walk = Files.walk(root)) {
+            walk.forEach(all::add);
+        }
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Files.deleteIfExists(all.get(i));
+        }
+    }
+}

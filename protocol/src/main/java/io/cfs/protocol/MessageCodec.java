@@ -27,7 +27,8 @@ public final class MessageCodec extends MessageToMessageCodec<ByteBuf, Envelope>
 
     /** Adds the framing and the codec to a pipeline. */
     public static void install(ChannelPipeline pipeline) {
-        pipeline.addLast("frame", new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4));
+        // Netty counts the length field itself against the limit
+        pipeline.addLast("frame", new LengthFieldBasedFrameDecoder(MAX_FRAME + 4, 0, 4, 0, 4));
         pipeline.addLast("codec", new MessageCodec());
     }
 

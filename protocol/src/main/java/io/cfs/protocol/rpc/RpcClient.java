@@ -39,7 +39,7 @@ public final class RpcClient implements AutoCloseable {
     private final Duration timeout;
     private final Bootstrap bootstrap;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    private final Map<Long, Call> pending = new ConcurrentHashMap<>();
     private final Object connectLock = new Object();
     private volatile ChannelFuture connection;
     private volatile boolean closed;
@@ -70,15 +70,22 @@ public final class RpcClient implements AutoCloseable {
      * Sends a request. The data of a {@link DataMessage} is owned by the client from here on.
      * A {@link DataMessage} reply must be released by the caller.
      */
+    /** A request in flight, and the connection it went out on (once sent). */
+    private static final class Call {
+        final CompletableFuture<Message> reply = new CompletableFuture<>();
+        volatile Channel channel;
+    }
+
     public CompletableFuture<Message> call(Message request) {
-        CompletableFuture<Message> reply = new CompletableFuture<>();
+        Call call = new Call();
+        CompletableFuture<Message> reply = call.reply;
         if (closed) {
             release(request);
             reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": client closed"));
             return reply;
         }
         long id = ids.incrementAndGet();
-        pending.put(id, reply);
+        pending.put(id, call);
         ChannelFuture conn = connect();
         conn.addListener(f -> {
             if (!f.isSuccess()) {
@@ -88,6 +95,7 @@ public final class RpcClient implements AutoCloseable {
                 return;
             }
             Channel ch = conn.channel();
+            call.channel = ch;
             var timer = ch.eventLoop().schedule(() -> fail(id, new CfsException(ErrorCode.UNAVAILABLE, name
                     + ": no reply from " + remote + " to " + request.opcode() + " within " + timeout.toMillis()
                     + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -145,9 +153,9 @@ public final class RpcClient implements AutoCloseable {
     }
 
     private void fail(long id, CfsException error) {
-        CompletableFuture<Message> f = pending.remove(id);
-        if (f != null) {
-            f.completeExceptionally(error);
+        Call call = pending.remove(id);
+        if (call != null) {
+            call.reply.completeExceptionally(error);
         }
     }
 
@@ -176,7 +184,8 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Envelope envelope) {
-            CompletableFuture<Message> f = pending.remove(envelope.requestId());
+            Call call = pending.remove(envelope.requestId());
+            CompletableFuture<Message> f = call == null ? null : call.reply;
             Message m = envelope.message();
             if (f == null) {
                 release(m); // timed out already
@@ -189,9 +198,12 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            for (Long id : pending.keySet()) {
-                fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": connection to " + remote + " lost"));
-            }
+            // only the calls sent on this connection: a newer one may already carry others
+            pending.forEach((id, call) -> {
+                if (call.channel == ctx.channel()) {
+                    fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": connection to " + remote + " lost"));
+                }
+            });
         }
 
         @Override

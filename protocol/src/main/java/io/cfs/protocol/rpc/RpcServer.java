@@ -113,10 +113,15 @@ public final class RpcServer implements AutoCloseable {
         private ErrorReply toError(Envelope request, Throwable error) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof CfsException e) {
-                return new ErrorReply(e.code(), e.getMessage() == null ? "" : e.getMessage());
+                return new ErrorReply(e.code(), shorten(e.getMessage() == null ? "" : e.getMessage()));
             }
             log.error("{}: {} failed unexpectedly", name, request.message().opcode(), cause);
-            return new ErrorReply(ErrorCode.INTERNAL, String.valueOf(cause));
+            return new ErrorReply(ErrorCode.INTERNAL, shorten(String.valueOf(cause)));
+        }
+
+        /** A detail that fits a wire string whatever it quotes (1000 chars are at most 4000 UTF-8 bytes). */
+        private static String shorten(String detail) {
+            return detail.length() <= 1000 ? detail : detail.substring(0, 997) + "...";
         }
 
         @Override

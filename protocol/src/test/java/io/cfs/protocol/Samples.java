@@ -1,0 +1,290 @@
+package io.cfs.protocol;
+
+import static io.cfs.protocol.Frames.str;
+
+import io.cfs.protocol.message.*;
+import io.cfs.topology.PairId;
+import io.cfs.topology.VolumeId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Sample messages for the opcodes, each with its body written by hand from the layout its Javadoc
+ * documents (so the codec is checked against the documentation, not only against itself).
+ */
+public final class Samples {
+    /**
+     * @param message makes a fresh message each time (a data message gets a fresh buffer)
+     * @param body    writes the documented body, without a data message's trailing data
+     * @param data    the trailing data of a data message (empty otherwise)
+     */
+    public record Sample(String name, Opcode opcode, long requestId, Supplier<Message> message,
+                         Consumer<ByteBuf> body, byte[] data) {
+        public Envelope envelope() {
+            return new Envelope(requestId, message.get());
+        }
+
+        /** The whole frame as the documentation lays it out. */
+        public byte[] expectedFrame() {
+            return Frames.frameBytes(opcode.code(), requestId, b -> {
+                body.accept(b);
+                b.writeBytes(data);
+            });
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final Map<Opcode, List<Sample>> BY_OPCODE = new EnumMap<>(Opcode.class);
+
+    static final Timespec T1 = new Timespec(1_700_000_000L, 123_456_789);
+    static final Timespec T2 = new Timespec(0, 0);
+    static final Timespec T3 = new Timespec(-1L, 999_999_999);
+    static final FileAttr ATTR = new FileAttr(99, FileType.REGULAR, 0644, 1, 1000, 100, 1L << 40, T1, T2, T3);
+    static final PairId P1 = new PairId("p1");
+    static final PairId P2 = new PairId("pair-2_x");
+    static final VolumeId V1 = new VolumeId("v1");
+    static final VolumeId V32 = new VolumeId("v" + "0123456789abcdefghijklmnopqrstu"); // 32 characters
+    static final List<Extent> EXTENTS = List.of(
+            new Extent(0, 1 << 20, P1, 0),
+            new Extent(1 << 20, 4096, P2, 8L << 30));
+
+    static {
+        add(Opcode.OK, 1, OkReply::new, b -> {});
+        add(Opcode.ERROR, 2, () -> new ErrorReply(ErrorCode.NOT_FOUND, "no entry 'fïlm.mp4' in 1"), b -> {
+            b.writeShort(1);
+            str(b, "no entry 'fïlm.mp4' in 1");
+        });
+        add(Opcode.ERROR, 3, () -> new ErrorReply(ErrorCode.INTERNAL, ""), b -> {
+            b.writeShort(18);
+            str(b, "");
+        });
+        add(Opcode.LOOKUP, Long.MAX_VALUE, () -> new LookupRequest(42, "movie.mp4"), b -> {
+            b.writeLong(42);
+            str(b, "movie.mp4");
+        });
+        add(Opcode.LOOKUP, Long.MIN_VALUE, () -> new LookupRequest(1, "x".repeat(Wire.MAX_STRING)), b -> {
+            b.writeLong(1);
+            str(b, "x".repeat(Wire.MAX_STRING));
+        });
+        add(Opcode.GET_ATTR, 0, () -> new GetAttrRequest(0x0102030405060708L), b -> b.writeLong(0x0102030405060708L));
+        add(Opcode.ATTR, 5, () -> new AttrReply(ATTR), b -> attr(b, ATTR));
+        add(Opcode.READ_DIR, 6, () -> new ReadDirRequest(1, "after-this", 128), b -> {
+            b.writeLong(1);
+            str(b, "after-this");
+            b.writeInt(128);
+        });
+        add(Opcode.READ_DIR, 7, () -> new ReadDirRequest(1, "", 0), b -> {
+            b.writeLong(1);
+            str(b, "");
+            b.writeInt(0);
+        });
+        List<DirEntry> entries = List.of(new DirEntry("a", 2, FileType.DIRECTORY),
+                new DirEntry("b.mp4", 3, FileType.REGULAR), new DirEntry("ℓink", 4, FileType.SYMLINK));
+        add(Opcode.READ_DIR_REPLY, 8, () -> new ReadDirReply(entries, true), b -> {
+            b.writeInt(3);
+            for (DirEntry e : entries) {
+                str(b, e.name());
+                b.writeLong(e.inode());
+                b.writeByte(e.type().code());
+            }
+            b.writeByte(1);
+        });
+        add(Opcode.READ_DIR_REPLY, 9, () -> new ReadDirReply(List.of(), false), b -> {
+            b.writeInt(0);
+            b.writeByte(0);
+        });
+        add(Opcode.MAKE_DIR, 10, () -> new MakeDirRequest(1, "dir", 0755, 1000, 100), b -> {
+            b.writeLong(1);
+            str(b, "dir");
+            b.writeInt(0755);
+            b.writeInt(1000);
+            b.writeInt(100);
+        });
+        add(Opcode.CREATE_FILE, 11, () -> new CreateFileRequest(7, "f", 0600, -1, -2, true), b -> {
+            b.writeLong(7);
+            str(b, "f");
+            b.writeInt(0600);
+            b.writeInt(-1);
+            b.writeInt(-2);
+            b.writeByte(1);
+        });
+        add(Opcode.REMOVE, 12, () -> new RemoveRequest(1, "gone", false), b -> {
+            b.writeLong(1);
+            str(b, "gone");
+            b.writeByte(0);
+        });
+        add(Opcode.REMOVE, 13, () -> new RemoveRequest(1, "d", true), b -> {
+            b.writeLong(1);
+            str(b, "d");
+            b.writeByte(1);
+        });
+        add(Opcode.RENAME, 14, () -> new RenameRequest(1, "a", 2, "b"), b -> {
+            b.writeLong(1);
+            str(b, "a");
+            b.writeLong(2);
+            str(b, "b");
+        });
+        int valid = SetAttrRequest.MODE | SetAttrRequest.SIZE | SetAttrRequest.MTIME;
+        add(Opcode.SET_ATTR, 15, () -> new SetAttrRequest(5, valid, 0640, 1, 2, 12345, T2, T1), b -> {
+            b.writeLong(5);
+            b.writeInt(valid);
+            b.writeInt(0640);
+            b.writeInt(1);
+            b.writeInt(2);
+            b.writeLong(12345);
+            time(b, T2);
+            time(b, T1);
+        });
+        add(Opcode.STAT_FS, 16, StatFsRequest::new, b -> {});
+        add(Opcode.STAT_FS_REPLY, 17, () -> new StatFsReply(1L << 42, 1L << 40, 12345, 1 << 20), b -> {
+            b.writeLong(1L << 42);
+            b.writeLong(1L << 40);
+            b.writeLong(12345);
+            b.writeInt(1 << 20);
+        });
+        add(Opcode.OPEN, 18, () -> new OpenRequest(77, true), b -> {
+            b.writeLong(77);
+            b.writeByte(1);
+        });
+        add(Opcode.OPEN_REPLY, 19, () -> new OpenReply(77, ATTR, P1, 2, EXTENTS), b -> {
+            b.writeLong(77);
+            attr(b, ATTR);
+            str(b, "p1");
+            b.writeInt(2);
+            extents(b, EXTENTS);
+        });
+        add(Opcode.OPEN_REPLY, 20, () -> new OpenReply(1, ATTR, P2, 0, List.of()), b -> {
+            b.writeLong(1);
+            attr(b, ATTR);
+            str(b, P2.value());
+            b.writeInt(0);
+            b.writeInt(0);
+        });
+        add(Opcode.ALLOCATE, 21, () -> new AllocateRequest(7, 4096, 1 << 20), b -> {
+            b.writeLong(7);
+            b.writeLong(4096);
+            b.writeLong(1 << 20);
+        });
+        add(Opcode.LAYOUT, 22, () -> new LayoutReply(EXTENTS), b -> extents(b, EXTENTS));
+        add(Opcode.LAYOUT, 23, () -> new LayoutReply(List.of()), b -> b.writeInt(0));
+        add(Opcode.COMMIT_WRITE, 24, () -> new CommitWriteRequest(7, 8192, T1), b -> {
+            b.writeLong(7);
+            b.writeLong(8192);
+            time(b, T1);
+        });
+        add(Opcode.CLOSE, 25, () -> new CloseRequest(7), b -> b.writeLong(7));
+        add(Opcode.READ_DATA, 26, () -> new ReadDataRequest(V1, 1 << 20, 65536), b -> {
+            str(b, "v1");
+            b.writeLong(1 << 20);
+            b.writeInt(65536);
+        });
+        byte[] kib = pattern(1000);
+        addData(Opcode.DATA, 27, kib, d -> new DataReply(d), b -> {});
+        addData(Opcode.DATA, 28, new byte[0], d -> new DataReply(d), b -> {});
+        addData(Opcode.WRITE_DATA, 29, kib, d -> new WriteDataRequest(V1, 4096, d), b -> {
+            str(b, "v1");
+            b.writeLong(4096);
+        });
+        addData(Opcode.WRITE_DATA, 30, new byte[0], d -> new WriteDataRequest(V32, 0, d), b -> {
+            str(b, V32.value());
+            b.writeLong(0);
+        });
+        add(Opcode.FLUSH, 31, () -> new FlushRequest(V1), b -> str(b, "v1"));
+        add(Opcode.VOLUME_INFO, 32, () -> new VolumeInfoRequest(V32), b -> str(b, V32.value()));
+        add(Opcode.VOLUME_INFO_REPLY, 33, () -> new VolumeInfoReply(4L << 30, 17), b -> {
+            b.writeLong(4L << 30);
+            b.writeLong(17);
+        });
+        addData(Opcode.REPLICA_WRITE, 34, pattern(333), d -> new ReplicaWriteRequest(V1, 8192, d), b -> {
+            str(b, "v1");
+            b.writeLong(8192);
+        });
+        add(Opcode.INVALIDATE, 35, () -> new InvalidateRequest(V1, 1000, 16), b -> {
+            str(b, "v1");
+            b.writeLong(1000);
+            b.writeInt(16);
+        });
+        add(Opcode.MIRROR_BITMAP, 36, () -> new MirrorBitmapRequest(P1, 1), b -> {
+            str(b, "p1");
+            b.writeInt(1);
+        });
+    }
+
+    private Samples() {}
+
+    /** The samples of one opcode (empty if it has none). */
+    public static List<Sample> of(Opcode opcode) {
+        return BY_OPCODE.getOrDefault(opcode, List.of());
+    }
+
+    /** Every sample, opcode by opcode. */
+    public static List<Sample> all() {
+        List<Sample> all = new ArrayList<>();
+        BY_OPCODE.values().forEach(all::addAll);
+        return Collections.unmodifiableList(all);
+    }
+
+    public static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 31 + 7);
+        }
+        return b;
+    }
+
+    private static void add(Opcode op, long requestId, Supplier<Message> message, Consumer<ByteBuf> body) {
+        List<Sample> list = BY_OPCODE.computeIfAbsent(op, k -> new ArrayList<>());
+        list.add(new Sample(op + "#" + list.size(), op, requestId, message, body, new byte[0]));
+    }
+
+    private static void addData(Opcode op, long requestId, byte[] data,
+                                java.util.function.Function<ByteBuf, Message> make, Consumer<ByteBuf> body) {
+        Supplier<Message> message = () -> {
+            ByteBuf d = ByteBufAllocator.DEFAULT.buffer(Math.max(1, data.length));
+            d.writeBytes(data);
+            return make.apply(d);
+        };
+        List<Sample> list = BY_OPCODE.computeIfAbsent(op, k -> new ArrayList<>());
+        list.add(new Sample(op + "#" + list.size() + " (" + data.length + " data bytes)", op, requestId, message,
+                body, data));
+    }
+
+    static void time(ByteBuf b, Timespec t) {
+        b.writeLong(t.seconds());
+        b.writeInt(t.nanos());
+    }
+
+    static void attr(ByteBuf b, FileAttr a) {
+        b.writeLong(a.inode());
+        b.writeByte(a.type().code());
+        b.writeInt(a.mode());
+        b.writeInt(a.nlink());
+        b.writeInt(a.uid());
+        b.writeInt(a.gid());
+        b.writeLong(a.size());
+        time(b, a.atime());
+        time(b, a.mtime());
+        time(b, a.ctime());
+    }
+
+    static void extents(ByteBuf b, List<Extent> extents) {
+        b.writeInt(extents.size());
+        for (Extent e : extents) {
+            b.writeLong(e.fileOffset());
+            b.writeLong(e.length());
+            str(b, e.pair().value());
+            b.writeLong(e.volumeOffset());
+        }
+    }
+}

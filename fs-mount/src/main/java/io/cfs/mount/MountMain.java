@@ -74,7 +74,7 @@ public final class MountMain implements Callable<Integer> {
         try {
             client.getattr("/");
         } catch (CfsException e) {
-            System.err.println("cfs mount: the metadata server at " + topology.metadata().address()
+            System.err.println("cfs mount: the metadata server at " + hostPort(topology)
                     + " does not answer (" + e.getMessage() + "); start it, then mount again");
             client.close();
             return 1;
@@ -94,9 +94,14 @@ public final class MountMain implements Callable<Integer> {
             fs.umount();
             client.close();
         }, "cfs-unmount"));
-        log.info("mounting CFS (metadata server {}) at {} as client {}", topology.metadata().address(), target, id);
+        log.info("mounting CFS (metadata server {}) at {} as client {}", hostPort(topology), target, id);
         fs.mount(target, true, false, fuseArgs.toArray(String[]::new));
         log.info("{} unmounted", target);
         return 0;
+    }
+
+    private static String hostPort(Topology topology) {
+        var a = topology.metadata().address();
+        return a.getHostString() + ":" + a.getPort();
     }
 }

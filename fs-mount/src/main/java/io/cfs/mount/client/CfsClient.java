@@ -403,18 +403,16 @@ public final class CfsClient implements AutoCloseable {
         OpenFile file = h.file;
         file.lock.lock();
         try {
-            if (file.staged != null) {
-                sendStaged(file);
-            }
-            if (size > file.size) {
-                zero(file, file.size, size);
+            commit(file, h); // the server must know every written byte before it frees blocks past the end
+            long oldSize = file.size;
+            if (size > oldSize) {
+                zero(file, oldSize, size);
             }
             file.size = setattr(file.inode, SetAttrRequest.SIZE, 0, 0, 0, size, null, null).size();
-            file.dirty = false;
             file.generation++;
-            // the server frees the whole blocks past the new end; forget them here too
+            // the server frees the whole blocks past the smaller of the two ends; forget them here too
             long blockSize = topology.blockSize();
-            long keep = (size + blockSize - 1) / blockSize * blockSize;
+            long keep = (Math.min(oldSize, size) + blockSize - 1) / blockSize * blockSize;
             file.layout(file.extents.stream()
                     .filter(e -> e.fileOffset() < keep)
                     .map(e -> e.fileEnd() <= keep ? e

@@ -1,0 +1,42 @@
+package io.cfs.mount.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cfs.protocol.ErrorCode;
+import org.junit.jupiter.api.Test;
+
+class ErrnoTest {
+    @Test
+    void everyErrorCodeMapsToANegativeErrno() {
+        for (ErrorCode code : ErrorCode.values()) {
+            assertTrue(Errno.of(code) < 0, code + " maps to " + Errno.of(code));
+        }
+    }
+
+    @Test
+    void theCommonCodesMapToTheirLinuxErrno() {
+        assertEquals(-2, Errno.of(ErrorCode.NOT_FOUND));
+        assertEquals(-17, Errno.of(ErrorCode.ALREADY_EXISTS));
+        assertEquals(-20, Errno.of(ErrorCode.NOT_A_DIRECTORY));
+        assertEquals(-21, Errno.of(ErrorCode.IS_A_DIRECTORY));
+        assertEquals(-39, Errno.of(ErrorCode.NOT_EMPTY));
+        assertEquals(-28, Errno.of(ErrorCode.NO_SPACE));
+        assertEquals(-36, Errno.of(ErrorCode.NAME_TOO_LONG));
+        assertEquals(-5, Errno.of(ErrorCode.UNAVAILABLE));
+        assertEquals(-13, Errno.of(ErrorCode.PERMISSION_DENIED));
+    }
+
+    @Test
+    void theWrapperTurnsFailuresIntoErrnoAndPassesCountsThrough() {
+        FuseCall call = new FuseCall();
+        assertEquals(4096, call.run("read", "/f", () -> 4096));
+        assertEquals(-2, call.run("getattr", "/f", () -> {
+            throw new io.cfs.protocol.CfsException(ErrorCode.NOT_FOUND, "no entry 'f'");
+        }));
+        assertEquals(-5, call.run("write", "/f", () -> {
+            throw new IllegalStateException("bug");
+        }));
+        assertTrue(call.summary().contains("getattr=1 calls"), call.summary());
+    }
+}

@@ -90,6 +90,7 @@ start_part() { # NAME
       echo $! >"$run/meta.pid"
       wait_until meta 60 port_open "$(address_of meta)" ;;
     mount)
+      if mounted && ! mount_ok; then unmount; fi # a dead mount left by a crash
       mkdir -p "$mnt"
       nohup "$home/scripts/cfs" mount --config "$conf" --id "$(hostname)" "$mnt" >>"$logs/mount.log" 2>&1 </dev/null &
       echo $! >"$run/mount.pid"

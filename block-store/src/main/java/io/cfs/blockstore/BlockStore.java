@@ -1,0 +1,332 @@
+package io.cfs.blockstore;
+
+import io.cfs.blockstore.bitmap.BitmapFile;
+import io.cfs.blockstore.bitmap.BitmapTable;
+import io.cfs.blockstore.mirror.ClusterStripes;
+import io.cfs.blockstore.mirror.MasterPair;
+import io.cfs.blockstore.mirror.MasterPair.MirrorLink;
+import io.cfs.blockstore.mirror.MirrorReplica;
+import io.cfs.blockstore.mirror.Peers;
+import io.cfs.blockstore.sync.MirrorProgress;
+import io.cfs.blockstore.sync.ReplicaProgress;
+import io.cfs.blockstore.sync.SyncClient;
+import io.cfs.blockstore.sync.SyncDaemon;
+import io.cfs.blockstore.sync.TokenBucket;
+import io.cfs.blockstore.volume.Volume;
+import io.cfs.protocol.rpc.RpcServer;
+import io.cfs.topology.PairId;
+import io.cfs.topology.PairSpec;
+import io.cfs.topology.StorageId;
+import io.cfs.topology.StorageSpec;
+import io.cfs.topology.Topology;
+import io.cfs.topology.VolumeAddress;
+import io.cfs.topology.VolumeId;
+import io.cfs.topology.VolumeSpec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A storage system: its volumes (sparse files under {@code <data>/volumes}), the Bitmap Table
+ * rows of the pairs it masters ({@code <data>/bitmaps}), the stale maps of the mirrors it holds
+ * for masters elsewhere ({@code <data>/stale}), the Sync Daemon, the Sync Client and the RPC
+ * server that serves them all.
+ */
+public final class BlockStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BlockStore.class);
+
+    private final StorageId id;
+    private final Deque<AutoCloseable> resources;
+    private final RpcServer server;
+    private final SyncDaemon syncDaemon;
+    private final SyncClient syncClient;
+    private boolean closed;
+
+    private BlockStore(StorageId id, Deque<AutoCloseable> resources, RpcServer server, SyncDaemon syncDaemon,
+                       SyncClient syncClient) {
+        this.id = id;
+        this.resources = resources;
+        this.server = server;
+        this.syncDaemon = syncDaemon;
+        this.syncClient = syncClient;
+    }
+
+    /** The volume file of a volume under a storage system's data folder. */
+    public static Path volumeFile(Path data, VolumeId volume) {
+        return data.resolve("volumes").resolve(volume.value() + ".vol");
+    }
+
+    /** The stale map of a mirror held for a master on another storage system. */
+    public static Path staleFile(Path data, VolumeId volume) {
+        return data.resolve("stale").resolve(volume.value() + ".bits");
+    }
+
+    /**
+     * Opens (creating what is missing) the volumes, bitmaps and stale maps of storage system
+     * {@code id}, binds its address and starts serving and resyncing.
+     *
+     * @throws IllegalArgumentException if {@code id} is not in the topology
+     * @throws IOException              if a file cannot be used (the message names it) or the
+     *                                  address cannot be bound
+     */
+    public static BlockStore start(Topology topology, StorageId id, BlockStoreOptions options)
+            throws IOException, InterruptedException {
+        StorageSpec self = topology.storages().get(id);
+        if (self == null) {
+            throw new IllegalArgumentException("storage system " + id + " is not in the topology: expected one of "
+                    + new TreeSet<>(topology.storages().keySet().stream().map(StorageId::value).toList()));
+        }
+        Deque<AutoCloseable> resources = new ArrayDeque<>();
+        try {
+            return open(topology, self, options, resources);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static BlockStore open(Topology topology, StorageSpec self, BlockStoreOptions options,
+                                   Deque<AutoCloseable> resources) throws IOException, InterruptedException {
+        StorageId id = self.id();
+        Path data = self.data();
+        int clusterSize = topology.clusterSize();
+        resources.push(lockData(id, data));
+
+        // Which volume files exist decides what must be resynced; look before anything is created.
+        Map<VolumeAddress, Boolean> existed = new HashMap<>();
+        for (VolumeSpec v : topology.volumesOf(id)) {
+            existed.put(v.address(), Files.exists(volumeFile(data, v.address().volume())));
+        }
+
+        // Bitmaps first, so that "this volume needs a full copy" is on disk before the empty volume file is.
+        BitmapTable table = new BitmapTable(data.resolve("bitmaps"));
+        Map<PairSpec, List<BitmapFile>> rows = new LinkedHashMap<>();
+        Map<VolumeAddress, BitmapFile> staleMaps = new HashMap<>();
+        resources.push(() -> {
+            table.force();
+            staleMaps.values().forEach(BitmapFile::force);
+        });
+        for (PairSpec pair : topology.sortedPairs()) {
+            long clusters = MasterPair.clustersOf(topology.volume(pair.master()).capacity(), clusterSize);
+            if (pair.master().storage().equals(id)) {
+                rows.put(pair, openRows(table, pair, clusters, existed));
+            } else {
+                for (int member = 1; member <= pair.mirrors().size(); member++) {
+                    VolumeAddress mirror = pair.member(member);
+                    if (mirror.storage().equals(id)) {
+                        staleMaps.put(mirror, openStaleMap(data, mirror, clusters, existed.get(mirror)));
+                    }
+                }
+            }
+        }
+
+        Map<VolumeId, Volume> volumes = new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
+        for (VolumeSpec v : topology.volumesOf(id)) {
+            Volume volume = Volume.open(v.address().volume(), volumeFile(data, v.address().volume()), v.capacity());
+            resources.push(volume);
+            volumes.put(volume.id(), volume);
+        }
+
+        ExecutorService disk = Executors.newFixedThreadPool(options.diskThreads(), new DefaultThreadFactory(id + "-disk", true));
+        resources.push(() -> {
+            disk.shutdown();
+            if (!disk.awaitTermination(5, TimeUnit.SECONDS)) {
+                disk.shutdownNow();
+            }
+        });
+        Peers peers = new Peers(id, topology, options.peerTimeout(), options.ioThreads());
+        resources.push(peers);
+        TokenBucket bucket = new TokenBucket(options.syncRate(), options.ticker());
+        SyncDaemon daemon = new SyncDaemon(id + "-sync-daemon", peers, bucket, options.ticker(), options.retry());
+        SyncClient syncClient = new SyncClient(id + "-sync-client", peers, bucket, options.ticker(), options.retry(),
+                options.quiet());
+
+        Map<VolumeId, VolumeRole> roles = new HashMap<>();
+        Map<PairId, MasterPair> masters = new HashMap<>();
+        for (var e : rows.entrySet()) {
+            PairSpec pair = e.getKey();
+            List<MirrorLink> links = new ArrayList<>();
+            for (int member = 1; member <= pair.mirrors().size(); member++) {
+                VolumeAddress mirror = pair.member(member);
+                Volume local = mirror.storage().equals(id) ? volumes.get(mirror.volume()) : null;
+                links.add(new MirrorLink(member, mirror, e.getValue().get(member - 1), local));
+            }
+            MasterPair master = new MasterPair(pair, volumes.get(pair.master().volume()), clusterSize, links,
+                    new ClusterStripes(ClusterStripes.DEFAULT_STRIPES), peers, disk, daemon::wake);
+            masters.put(pair.id(), master);
+            daemon.register(master);
+            roles.put(pair.master().volume(), new VolumeRole.Master(master));
+            for (MirrorLink link : links) {
+                if (link.isLocal()) {
+                    roles.put(link.address().volume(), new VolumeRole.LocalMirror(master, link));
+                }
+            }
+        }
+        for (var e : staleMaps.entrySet()) {
+            VolumeAddress mirror = e.getKey();
+            PairSpec pair = topology.pairOf(mirror).orElseThrow();
+            MirrorReplica replica = new MirrorReplica(pair, pair.members().indexOf(mirror), volumes.get(mirror.volume()),
+                    e.getValue(), clusterSize, topology.volume(pair.master()).capacity(), disk, syncClient,
+                    options.ticker()::nanoTime);
+            syncClient.register(replica);
+            roles.put(mirror.volume(), new VolumeRole.RemoteMirror(replica));
+        }
+        for (Volume v : volumes.values()) {
+            roles.putIfAbsent(v.id(), new VolumeRole.Unpaired(v));
+        }
+
+        InetSocketAddress listen = options.listen() != null ? options.listen()
+                : new InetSocketAddress(self.address().getHostString(), self.address().getPort());
+        RpcServer server;
+        try {
+            server = RpcServer.start("block-store " + id, listen, options.ioThreads(),
+                    new RequestDispatcher(id, topology, roles, masters, disk));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException i) {
+                throw i;
+            }
+            String why = e instanceof BindException ? e.getMessage() + " (is another daemon using the port?)" : e.toString();
+            throw new IOException("block-store " + id + " cannot listen on " + listen.getHostString() + ":"
+                    + listen.getPort() + ": " + why, e);
+        }
+        resources.push(server);
+        daemon.start();
+        resources.push(daemon);
+        syncClient.start();
+        resources.push(syncClient);
+
+        InetSocketAddress bound = server.address();
+        log.info("block-store {} serving volumes {} on {}:{}", id, volumes.keySet(),
+                bound.getAddress().getHostAddress(), bound.getPort());
+        return new BlockStore(id, resources, server, daemon, syncClient);
+    }
+
+    /** Takes {@code <data>/block-store.lock}, so that two daemons never share a data folder. */
+    private static AutoCloseable lockData(StorageId id, Path data) throws IOException {
+        Files.createDirectories(data);
+        Path file = data.resolve("block-store.lock");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("data folder " + data + " of " + id + " is in use by another block-store (it holds "
+                    + file + ")");
+        }
+        return channel; // closing the channel releases the lock
+    }
+
+    private static List<BitmapFile> openRows(BitmapTable table, PairSpec pair, long clusters,
+                                             Map<VolumeAddress, Boolean> existed) throws IOException {
+        boolean masterExisted = existed.get(pair.master());
+        List<BitmapFile> rows = new ArrayList<>();
+        boolean rowsExisted = false;
+        for (int member = 1; member <= pair.mirrors().size(); member++) {
+            VolumeAddress mirror = pair.member(member);
+            rowsExisted |= table.exists(pair.id(), member);
+            // A new row of a master that holds data: the mirror may lack any of it (e.g. a mirror just added).
+            BitmapFile row = table.open(pair.id(), member, clusters, masterExisted);
+            if (row.created() && masterExisted) {
+                log.info("pair {}: new Bitmap Table row for mirror {}: the whole volume will be copied to it",
+                        pair.id(), mirror);
+            } else if (!row.created() && masterExisted && Boolean.FALSE.equals(existed.get(mirror))) {
+                row.setAll();
+                log.info("pair {}: mirror {} was created empty: the whole volume will be copied to it", pair.id(), mirror);
+            }
+            rows.add(row);
+        }
+        if (!masterExisted && rowsExisted) {
+            log.warn("pair {}: master volume {} was created empty but its Bitmap Table rows exist: the master's data "
+                    + "is lost, its mirrors may hold older data", pair.id(), pair.master());
+        }
+        return rows;
+    }
+
+    private static BitmapFile openStaleMap(Path data, VolumeAddress mirror, long clusters, boolean volumeExisted)
+            throws IOException {
+        // A volume created empty lacks everything; neither this storage system nor the master can know
+        // more, so all of it is stale until copied.
+        BitmapFile stale = BitmapFile.open(staleFile(data, mirror.volume()), clusters, !volumeExisted);
+        if (!volumeExisted) {
+            if (!stale.created()) {
+                stale.setAll();
+            }
+            log.info("mirror {} was created empty: all {} clusters are stale until copied from the master", mirror,
+                    clusters);
+        }
+        return stale;
+    }
+
+    /** The address the server is bound to. */
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /** The resync state of every mirror of the masters held here (what the Sync Daemon has left to copy). */
+    public List<MirrorProgress> syncProgress() {
+        return syncDaemon.progress();
+    }
+
+    /** Pauses (true) or resumes (false) the Sync Daemon; see {@link SyncDaemon#setPaused}. */
+    public void pauseSync(boolean paused) {
+        syncDaemon.setPaused(paused);
+    }
+
+    /** The state of every mirror held here for a master on another storage system. */
+    public List<ReplicaProgress> replicaProgress() {
+        return syncClient.progress();
+    }
+
+    /** Stops serving, stops the Sync Daemon and the Sync Client, forces and closes every file. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeAll(resources);
+        log.info("block-store {} stopped", id);
+    }
+
+    /** Closes in the reverse order of creation: server, Sync Client and Daemon, peers, disk threads, files. */
+    private static void closeAll(Deque<AutoCloseable> resources) {
+        for (AutoCloseable r; (r = resources.pollFirst()) != null; ) {
+            try {
+                if (r instanceof Volume v) {
+                    v.force();
+                }
+                r.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", r, e.toString());
+            }
+        }
+    }
+}

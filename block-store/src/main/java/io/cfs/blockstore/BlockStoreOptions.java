@@ -1,0 +1,59 @@
+package io.cfs.blockstore;
+
+import io.cfs.blockstore.sync.Ticker;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * How a {@link BlockStore} runs, beyond the topology.
+ *
+ * @param listen        the address to bind, or null for the storage system's topology address
+ *                      (peers always use the topology address; tests bind port 0 here)
+ * @param ioThreads     Netty event loop threads of the server (and of the peer connections)
+ * @param diskThreads   threads doing volume I/O off the event loops
+ * @param syncRate      Sync Daemon (and Sync Client pull) rate limit in bytes per second, 0 unlimited
+ * @param peerTimeout   how long a request to another storage system may take
+ * @param retry         how often an unreachable mirror or master is retried
+ * @param quiet         how long a mirror's stale clusters may sit without change before its
+ *                      storage system checks them against the master again
+ * @param ticker        the clock of the rate limit and the retries
+ */
+public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int diskThreads, long syncRate,
+                                Duration peerTimeout, Duration retry, Duration quiet, Ticker ticker) {
+    public static final int DEFAULT_IO_THREADS = 2;
+
+    public BlockStoreOptions {
+        if (ioThreads < 1 || diskThreads < 1) {
+            throw new IllegalArgumentException("io threads " + ioThreads + ", disk threads " + diskThreads
+                    + ": expected at least 1 each");
+        }
+        if (syncRate < 0) {
+            throw new IllegalArgumentException("sync rate " + syncRate + " bytes/s: expected >= 0 (0: unlimited)");
+        }
+    }
+
+    public static BlockStoreOptions defaults() {
+        return new BlockStoreOptions(null, DEFAULT_IO_THREADS, 8, 0, Duration.ofSeconds(10), Duration.ofSeconds(1),
+                Duration.ofSeconds(2), Ticker.SYSTEM);
+    }
+
+    public BlockStoreOptions withListen(InetSocketAddress address) {
+        return new BlockStoreOptions(address, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker);
+    }
+
+    public BlockStoreOptions withIoThreads(int threads) {
+        return new BlockStoreOptions(listen, threads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker);
+    }
+
+    public BlockStoreOptions withSyncRate(long bytesPerSecond) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, bytesPerSecond, peerTimeout, retry, quiet, ticker);
+    }
+
+    public BlockStoreOptions withTicker(Ticker clock) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, clock);
+    }
+
+    public BlockStoreOptions withPeerTimeout(Duration timeout) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, timeout, retry, quiet, ticker);
+    }
+}

@@ -1,0 +1,279 @@
+package io.cfs.blockstore;
+
+import io.cfs.blockstore.VolumeRole.LocalMirror;
+import io.cfs.blockstore.VolumeRole.Master;
+import io.cfs.blockstore.VolumeRole.RemoteMirror;
+import io.cfs.blockstore.mirror.MasterPair;
+import io.cfs.blockstore.mirror.MirrorReplica;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.MessageCodec;
+import io.cfs.protocol.message.DataMessage;
+import io.cfs.protocol.message.DataReply;
+import io.cfs.protocol.message.FlushRequest;
+import io.cfs.protocol.message.InvalidateRequest;
+import io.cfs.protocol.message.Message;
+import io.cfs.protocol.message.MirrorBitmapRequest;
+import io.cfs.protocol.message.OkReply;
+import io.cfs.protocol.message.ReadDataRequest;
+import io.cfs.protocol.message.ReplicaWriteRequest;
+import io.cfs.protocol.message.VolumeInfoReply;
+import io.cfs.protocol.message.VolumeInfoRequest;
+import io.cfs.protocol.message.WriteDataRequest;
+import io.cfs.protocol.rpc.RequestHandler;
+import io.cfs.topology.PairId;
+import io.cfs.topology.PairSpec;
+import io.cfs.topology.StorageId;
+import io.cfs.topology.Topology;
+import io.cfs.topology.VolumeId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Serves the requests of one storage system. Runs on the Netty event loop and hands every disk
+ * access to the disk executor; replies are futures. Replica writes and invalidations are queued on
+ * their mirror's ordered executor right here, so that they keep the order they arrived in on their
+ * connection. Every request carrying data is released exactly once, whatever happens.
+ */
+final class RequestDispatcher implements RequestHandler {
+    private static final OkReply OK = new OkReply();
+
+    private final StorageId self;
+    private final Topology topology;
+    private final Map<VolumeId, VolumeRole> roles;
+    private final Map<PairId, MasterPair> masters;
+    private final Executor disk;
+
+    RequestDispatcher(StorageId self, Topology topology, Map<VolumeId, VolumeRole> roles,
+                      Map<PairId, MasterPair> masters, Executor disk) {
+        this.self = self;
+        this.topology = topology;
+        this.roles = Map.copyOf(roles);
+        this.masters = Map.copyOf(masters);
+        this.disk = disk;
+    }
+
+    @Override
+    public CompletionStage<? extends Message> handle(Channel channel, Message request) {
+        return dispatch(channel, request).thenApply(reply -> {
+            // RpcServer cannot release the data of a reply it fails to write (the envelope is not
+            // reference counted): do not hand it data for a connection that is already gone.
+            if (reply instanceof DataMessage d && !channel.isActive()) {
+                d.data().release();
+                throw new CfsException(ErrorCode.UNAVAILABLE, "connection closed before the reply");
+            }
+            return reply;
+        });
+    }
+
+    private CompletableFuture<? extends Message> dispatch(Channel channel, Message request) {
+        try {
+            if (request instanceof ReadDataRequest r) {
+                return read(channel.alloc(), r);
+            } else if (request instanceof WriteDataRequest w) {
+                return write(w);
+            } else if (request instanceof ReplicaWriteRequest w) {
+                return replicaWrite(w);
+            } else if (request instanceof InvalidateRequest i) {
+                return invalidate(i);
+            } else if (request instanceof FlushRequest f) {
+                return flush(f);
+            } else if (request instanceof MirrorBitmapRequest b) {
+                return mirrorBitmap(channel.alloc(), b);
+            } else if (request instanceof VolumeInfoRequest v) {
+                return CompletableFuture.completedFuture(volumeInfo(v));
+            }
+            if (request instanceof DataMessage d) {
+                ReferenceCountUtil.release(d.data());
+            }
+            throw new CfsException(ErrorCode.UNSUPPORTED, "block-store " + self + " does not serve "
+                    + request.opcode() + ": expected READ_DATA, WRITE_DATA, FLUSH, VOLUME_INFO, REPLICA_WRITE, "
+                    + "INVALIDATE or MIRROR_BITMAP");
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(shuttingDown());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Message> read(ByteBufAllocator alloc, ReadDataRequest r) {
+        VolumeRole role = role(r.volume());
+        role.volume().checkRange(r.offset(), r.length());
+        return onDisk(() -> {
+            if (role instanceof LocalMirror m) {
+                return CompletableFuture.completedFuture(m.pair().readMirror(m.link(), alloc, r.offset(), r.length()));
+            } else if (role instanceof RemoteMirror m) {
+                return m.replica().read(alloc, r.offset(), r.length());
+            }
+            return CompletableFuture.completedFuture(role.volume().read(alloc, r.offset(), r.length()));
+        }, null).thenApply(DataReply::new);
+    }
+
+    private CompletableFuture<Message> write(WriteDataRequest w) {
+        ByteBuf data = w.data();
+        MasterPair pair;
+        try {
+            pair = masterOf(w.volume());
+            pair.master().checkRange(w.offset(), data.readableBytes());
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
+        }
+        return onDisk(() -> pair.write(w.offset(), data), data).thenApply(v -> OK);
+    }
+
+    private CompletableFuture<Message> replicaWrite(ReplicaWriteRequest w) {
+        MirrorReplica replica;
+        try {
+            replica = remoteMirror(w.volume(), "replica writes");
+        } catch (RuntimeException e) {
+            w.data().release();
+            throw e;
+        }
+        return replica.replicaWrite(w.offset(), w.data()).thenApply(v -> OK);
+    }
+
+    private CompletableFuture<Message> invalidate(InvalidateRequest i) {
+        return remoteMirror(i.volume(), "invalidations").invalidate(i.firstCluster(), i.count()).thenApply(v -> OK);
+    }
+
+    private CompletableFuture<Message> flush(FlushRequest f) {
+        VolumeRole role = role(f.volume());
+        return onDisk(() -> {
+            if (role instanceof Master m) {
+                return m.pair().flush();
+            } else if (role instanceof LocalMirror m) {
+                m.link().local().force();
+                m.link().row().force();
+            } else if (role instanceof RemoteMirror m) {
+                m.replica().force();
+            } else {
+                role.volume().force();
+            }
+            return CompletableFuture.completedFuture(null);
+        }, null).thenApply(v -> OK);
+    }
+
+    private CompletableFuture<Message> mirrorBitmap(ByteBufAllocator alloc, MirrorBitmapRequest b) {
+        MasterPair pair = masters.get(b.pair());
+        if (pair == null) {
+            PairSpec spec = topology.pairs().get(b.pair());
+            if (spec == null) {
+                throw new CfsException(ErrorCode.NOT_FOUND, "pair " + b.pair() + " is not in the topology: expected one of "
+                        + topology.pairs().keySet());
+            }
+            throw new CfsException(ErrorCode.NOT_MASTER, "the master of pair " + b.pair() + " is " + spec.master()
+                    + ", not on " + self + ": ask " + spec.master().storage() + " for its Bitmap Table");
+        }
+        MasterPair.MirrorLink link = pair.mirror(b.member());
+        return onDisk(() -> {
+            byte[] bits = link.row().toByteArray();
+            if (bits.length > MessageCodec.MAX_DATA) {
+                throw new CfsException(ErrorCode.UNSUPPORTED, "the Bitmap Table row of mirror " + link.address()
+                        + " is " + bits.length + " bytes: more than one reply carries (" + MessageCodec.MAX_DATA + ")");
+            }
+            ByteBuf out = alloc.buffer(bits.length, bits.length);
+            out.writeBytes(bits);
+            return CompletableFuture.completedFuture((Message) new DataReply(out));
+        }, null);
+    }
+
+    private VolumeInfoReply volumeInfo(VolumeInfoRequest v) {
+        VolumeRole role = role(v.volume());
+        long invalid;
+        if (role instanceof Master m) {
+            invalid = m.pair().invalidClusters();
+        } else if (role instanceof LocalMirror m) {
+            invalid = m.link().row().cardinality();
+        } else if (role instanceof RemoteMirror m) {
+            invalid = m.replica().invalidClusters();
+        } else {
+            invalid = 0;
+        }
+        return new VolumeInfoReply(role.volume().capacity(), invalid);
+    }
+
+    private VolumeRole role(VolumeId volume) {
+        VolumeRole role = roles.get(volume);
+        if (role == null) {
+            throw new CfsException(ErrorCode.UNKNOWN_VOLUME, "storage system " + self + " holds no volume " + volume
+                    + ": expected one of " + new TreeSet<>(roles.keySet().stream().map(VolumeId::value).toList()));
+        }
+        return role;
+    }
+
+    private MasterPair masterOf(VolumeId volume) {
+        VolumeRole role = role(volume);
+        if (role instanceof Master m) {
+            return m.pair();
+        }
+        throw new CfsException(ErrorCode.NOT_MASTER, "volume " + volume + " on " + self + " is " + describe(role)
+                + ": writes go to a pair's master volume");
+    }
+
+    private MirrorReplica remoteMirror(VolumeId volume, String what) {
+        VolumeRole role = role(volume);
+        if (role instanceof RemoteMirror m) {
+            return m.replica();
+        }
+        throw new CfsException(ErrorCode.INVALID_ARGUMENT, "volume " + volume + " on " + self + " is " + describe(role)
+                + ": " + what + " go to a mirror whose master is on another storage system");
+    }
+
+    private static String describe(VolumeRole role) {
+        if (role instanceof Master m) {
+            return "the master of pair " + m.pair().spec().id();
+        } else if (role instanceof LocalMirror m) {
+            return "mirror " + m.link().member() + " of pair " + m.pair().spec().id() + " (master "
+                    + m.pair().spec().master() + ")";
+        } else if (role instanceof RemoteMirror m) {
+            return "mirror " + m.replica().member() + " of pair " + m.replica().pair().id() + " (master "
+                    + m.replica().pair().master() + ")";
+        }
+        return "in no pair";
+    }
+
+    /** Disk work that may block; {@code owned} (if any) is released should the work never run. */
+    @FunctionalInterface
+    private interface DiskTask<T> {
+        CompletableFuture<T> run() throws IOException;
+    }
+
+    private <T> CompletableFuture<T> onDisk(DiskTask<T> task, ByteBuf owned) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            disk.execute(() -> {
+                try {
+                    task.run().whenComplete((value, error) -> {
+                        if (error != null) {
+                            result.completeExceptionally(error);
+                        } else {
+                            result.complete(value);
+                        }
+                    });
+                } catch (IOException e) {
+                    result.completeExceptionally(new CfsException(ErrorCode.IO_ERROR, self + ": " + e.getMessage(), e));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            ReferenceCountUtil.release(owned);
+            result.completeExceptionally(shuttingDown());
+        }
+        return result;
+    }
+
+    private CfsException shuttingDown() {
+        return new CfsException(ErrorCode.UNAVAILABLE, "block-store " + self + " is shutting down");
+    }
+}

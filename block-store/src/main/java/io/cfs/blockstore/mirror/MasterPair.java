@@ -1,0 +1,353 @@
+package io.cfs.blockstore.mirror;
+
+import io.cfs.blockstore.bitmap.BitmapFile;
+import io.cfs.blockstore.volume.Volume;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.message.FlushRequest;
+import io.cfs.protocol.message.InvalidateRequest;
+import io.cfs.protocol.message.OkReply;
+import io.cfs.protocol.message.ReplicaWriteRequest;
+import io.cfs.topology.PairMode;
+import io.cfs.topology.PairSpec;
+import io.cfs.topology.VolumeAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pair whose master volume is on this storage system: the write path that mirrors each write as
+ * the pair's mode says, the pair's rows of the Bitmap Table, the cluster stripes that order writes
+ * against the Sync Daemon's copies, and the Check Invalid read of a mirror held on this same
+ * storage system.
+ *
+ * <p>Write path methods block on disk I/O and must run on a disk executor thread.
+ */
+public final class MasterPair {
+    private static final Logger log = LoggerFactory.getLogger(MasterPair.class);
+
+    /**
+     * One mirror of the pair: its member number, where it is, its Bitmap Table row (a set bit: the
+     * mirror lacks the master's bytes of that cluster), when it is on this storage system its volume,
+     * and whether the write path last failed to reach it (to log a failure once, not per write).
+     */
+    public record MirrorLink(int member, VolumeAddress address, BitmapFile row, Volume local, AtomicBoolean degraded) {
+        public MirrorLink(int member, VolumeAddress address, BitmapFile row, Volume local) {
+            this(member, address, row, local, new AtomicBoolean());
+        }
+
+        public boolean isLocal() {
+            return local != null;
+        }
+    }
+
+    private final PairSpec spec;
+    private final Volume master;
+    private final int clusterSize;
+    private final long clusters;
+    private final List<MirrorLink> mirrors;
+    private final ClusterStripes stripes;
+    private final Peers peers;
+    private final Executor disk;
+    private final Runnable wakeSync;
+
+    /**
+     * @param wakeSync called when bits were set that the Sync Daemon must copy
+     */
+    public MasterPair(PairSpec spec, Volume master, int clusterSize, List<MirrorLink> mirrors, ClusterStripes stripes,
+                      Peers peers, Executor disk, Runnable wakeSync) {
+        this.spec = spec;
+        this.master = master;
+        this.clusterSize = clusterSize;
+        this.clusters = clustersOf(master.capacity(), clusterSize);
+        this.mirrors = List.copyOf(mirrors);
+        this.stripes = stripes;
+        this.peers = peers;
+        this.disk = disk;
+        this.wakeSync = wakeSync;
+    }
+
+    /** The number of clusters of a volume of {@code capacity} bytes. */
+    public static long clustersOf(long capacity, int clusterSize) {
+        return (capacity + clusterSize - 1) / clusterSize;
+    }
+
+    public PairSpec spec() {
+        return spec;
+    }
+
+    public Volume master() {
+        return master;
+    }
+
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    /** The number of bytes of cluster {@code cluster} (the last one may be short). */
+    public int clusterLength(long cluster) {
+        return (int) Math.min(clusterSize, master.capacity() - cluster * clusterSize);
+    }
+
+    public List<MirrorLink> mirrors() {
+        return mirrors;
+    }
+
+    public ClusterStripes stripes() {
+        return stripes;
+    }
+
+    /** The mirror with member number {@code member} (1..n). */
+    public MirrorLink mirror(int member) {
+        for (MirrorLink m : mirrors) {
+            if (m.member() == member) {
+                return m;
+            }
+        }
+        throw new CfsException(ErrorCode.INVALID_ARGUMENT, "pair " + spec.id() + " has no mirror " + member
+                + ": expected 1.." + mirrors.size());
+    }
+
+    /** Set bits summed over the mirrors: clusters the Sync Daemon has still to copy. */
+    public long invalidClusters() {
+        long n = 0;
+        for (MirrorLink m : mirrors) {
+            n += m.row().cardinality();
+        }
+        return n;
+    }
+
+    /**
+     * Writes {@code data} (owned by this call) at {@code offset} of the master and mirrors it. The
+     * future completes when the write may be acknowledged: for a sync pair once every reachable
+     * mirror has it, for an async pair once every mirror on another storage system has been told
+     * the clusters are stale. A mirror that fails does not fail the write: its clusters stay set in
+     * the Bitmap Table and the Sync Daemon copies them when it can.
+     */
+    public CompletableFuture<Void> write(long offset, ByteBuf data) throws IOException {
+        try {
+            int length = data.readableBytes();
+            master.checkRange(offset, length);
+            if (length == 0) {
+                return CompletableFuture.completedFuture(null);
+            }
+            long first = offset / clusterSize;
+            long count = (offset + length - 1) / clusterSize - first + 1;
+            return spec.mode() == PairMode.SYNC ? writeSync(offset, data, first, count)
+                    : writeAsync(offset, data, first, count);
+        } catch (IOException | RuntimeException e) {
+            wakeSync.run(); // bits may have been set before the failure: let the Sync Daemon copy what the master holds
+            throw e;
+        } finally {
+            data.release();
+        }
+    }
+
+    private CompletableFuture<Void> writeAsync(long offset, ByteBuf data, long first, long count) throws IOException {
+        List<CompletableFuture<Void>> invalidations = new ArrayList<>();
+        try (ClusterStripes.Held held = stripes.lock(first, count)) {
+            for (MirrorLink m : mirrors) {
+                m.row().set(first, count);
+            }
+            held.countWrite();
+            writeMaster(offset, data);
+            for (MirrorLink m : mirrors) {
+                if (!m.isLocal()) {
+                    invalidations.add(invalidate(m, first, (int) count));
+                }
+            }
+        }
+        if (!mirrors.isEmpty()) {
+            wakeSync.run();
+        }
+        return CompletableFuture.allOf(invalidations.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<Void> invalidate(MirrorLink m, long first, int count) {
+        return peers.call(m.address().storage(), new InvalidateRequest(m.address().volume(), first, count), OkReply.class)
+                .handle((ok, error) -> {
+                    if (error == null) {
+                        reachable(m);
+                    } else {
+                        unreachable(m, "could not mark clusters " + first + ".." + (first + count - 1) + " stale", error,
+                                "writes are acknowledged; the mirror learns the stale clusters from the Bitmap Table "
+                                        + "when it reconnects");
+                    }
+                    return null;
+                });
+    }
+
+    /** Logs the first failure of a run of failures to reach a mirror. */
+    private void unreachable(MirrorLink m, String what, Throwable error, String consequence) {
+        if (m.degraded().compareAndSet(false, true)) {
+            log.warn("pair {}: mirror {}: {}: {}; {} (logged once until it answers again)", spec.id(), m.address(),
+                    what, Futures.describe(error), consequence);
+        }
+    }
+
+    private void reachable(MirrorLink m) {
+        if (m.degraded().compareAndSet(true, false)) {
+            log.info("pair {}: mirror {} answers again", spec.id(), m.address());
+        }
+    }
+
+    private CompletableFuture<Void> writeSync(long offset, ByteBuf data, long first, long count) throws IOException {
+        int n = (int) count;
+        BitSet[] wasSet = new BitSet[mirrors.size()];
+        long[] stamps = new long[n];
+        List<CompletableFuture<Boolean>> copied = new ArrayList<>();
+        try (ClusterStripes.Held held = stripes.lock(first, count)) {
+            // Write-intent: the bits are set before any copy changes, and stay set for a mirror that fails.
+            for (int i = 0; i < mirrors.size(); i++) {
+                wasSet[i] = mirrors.get(i).row().range(first, n);
+                mirrors.get(i).row().set(first, count);
+            }
+            held.countWrite();
+            for (int c = 0; c < n; c++) {
+                stamps[c] = held.writes(first + c);
+            }
+            writeMaster(offset, data);
+            held.startSyncWrite();
+            for (int i = 0; i < mirrors.size(); i++) {
+                MirrorLink m = mirrors.get(i);
+                copied.add(m.isLocal() ? CompletableFuture.completedFuture(writeLocalMirror(m, offset, data))
+                        : copyToRemote(m, offset, data));
+            }
+        }
+        return CompletableFuture.allOf(copied.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
+            boolean degraded = false;
+            try (ClusterStripes.Held held = stripes.lock(first, count)) {
+                held.endSyncWrite();
+                for (int i = 0; i < mirrors.size(); i++) {
+                    MirrorLink m = mirrors.get(i);
+                    if (copied.get(i).join()) {
+                        clearCopied(m, first, n, wasSet[i], held, stamps);
+                    }
+                    long next = m.row().nextSetBit(first);
+                    degraded |= next >= 0 && next < first + count;
+                }
+            }
+            if (degraded) {
+                wakeSync.run();
+            }
+        }, disk);
+    }
+
+    /** Writes a sync copy to a mirror on this storage system; false (logged) if it failed. */
+    private boolean writeLocalMirror(MirrorLink m, long offset, ByteBuf data) {
+        try {
+            m.local().write(offset, data);
+            reachable(m);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            unreachable(m, "a write of " + data.readableBytes() + " bytes at offset " + offset + " failed", e,
+                    "its clusters stay invalid in the Bitmap Table for the Sync Daemon");
+            return false;
+        }
+    }
+
+    /** Sends a sync copy to a mirror on another storage system; completes false (logged) if it failed. */
+    private CompletableFuture<Boolean> copyToRemote(MirrorLink m, long offset, ByteBuf data) {
+        int length = data.readableBytes();
+        return peers.call(m.address().storage(),
+                        new ReplicaWriteRequest(m.address().volume(), offset, data.retainedDuplicate()), OkReply.class)
+                .handle((ok, error) -> {
+                    if (error == null) {
+                        reachable(m);
+                        return true;
+                    }
+                    unreachable(m, "a copy of " + length + " bytes at offset " + offset + " failed", error,
+                            "writes are acknowledged degraded and the Sync Daemon copies them later");
+                    return false;
+                });
+    }
+
+    /**
+     * Clears the bits of a sync write's clusters on a mirror that now has it, except those that were
+     * set before the write (the mirror lacked other bytes of them) and those whose stripe saw another
+     * write since {@code stamps} (that write decides).
+     */
+    private static void clearCopied(MirrorLink m, long first, int n, BitSet wasSet, ClusterStripes.Held held,
+                                    long[] stamps) {
+        for (int c = 0; c < n; c++) {
+            if (!wasSet.get(c) && held.writes(first + c) == stamps[c]) {
+                m.row().clear(first + c, 1);
+            }
+        }
+    }
+
+    private void writeMaster(long offset, ByteBuf data) throws IOException {
+        try {
+            master.write(offset, data);
+        } catch (IOException e) {
+            throw new IOException("master " + spec.master() + " of pair " + spec.id() + ": write of "
+                    + data.readableBytes() + " bytes at offset " + offset + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes every acknowledged write durable: forces the master and the pair's Bitmap Table rows
+     * and, for a sync pair, the mirrors (a local one directly, a remote one with a FLUSH to its
+     * storage system). A remote mirror that cannot flush is logged; the master is durable.
+     */
+    public CompletableFuture<Void> flush() throws IOException {
+        master.force();
+        for (MirrorLink m : mirrors) {
+            m.row().force();
+        }
+        if (spec.mode() != PairMode.SYNC) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<Void>> flushes = new ArrayList<>();
+        for (MirrorLink m : mirrors) {
+            if (m.isLocal()) {
+                m.local().force();
+            } else {
+                flushes.add(peers.call(m.address().storage(), new FlushRequest(m.address().volume()), OkReply.class)
+                        .handle((ok, error) -> {
+                            if (error != null) {
+                                log.warn("pair {}: could not flush mirror {}: {}", spec.id(), m.address(),
+                                        Futures.describe(error));
+                            }
+                            return null;
+                        }));
+            }
+        }
+        return CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Check Invalid for a mirror on this storage system: the clusters its Bitmap Table row marks
+     * stale are read from the master, the others from the mirror.
+     */
+    public ByteBuf readMirror(MirrorLink m, ByteBufAllocator alloc, long offset, int length) throws IOException {
+        m.local().checkRange(offset, length);
+        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize,
+                c -> c < clusters && m.row().get(c));
+        ByteBuf buf = alloc.directBuffer(length, length);
+        try {
+            for (CheckInvalid.Run run : runs) {
+                Volume from = run.stale() ? master : m.local();
+                from.readInto(buf, (int) (run.offset() - offset), run.offset(), run.length());
+            }
+            buf.writerIndex(length);
+            return buf;
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pair " + spec.id() + " (" + spec.mode().name().toLowerCase() + ", master " + spec.master() + ")";
+    }
+}

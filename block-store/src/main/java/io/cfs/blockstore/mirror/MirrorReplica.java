@@ -1,0 +1,328 @@
+package io.cfs.blockstore.mirror;
+
+import io.cfs.blockstore.bitmap.BitmapFile;
+import io.cfs.blockstore.volume.OrderedExecutor;
+import io.cfs.blockstore.volume.Volume;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.topology.PairSpec;
+import io.cfs.topology.VolumeAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
+
+/**
+ * A mirror volume held here whose master is on another storage system, with this storage
+ * system's own persisted stale map of it ({@code <data>/stale/<volume>.bits}): the clusters it must
+ * not serve itself. Invalidations set bits, replica writes clear the clusters they wholly cover
+ * once the bytes are written; both run in arrival order on one {@link OrderedExecutor}, so a copy
+ * and a later invalidation of the same cluster cannot swap.
+ *
+ * <p>Until the master's Bitmap Table row has been fetched and or-ed in ({@link #applyMasterRow}),
+ * the map is unconfirmed (the master may have marked clusters while this storage system was away)
+ * and every read is served from the master.
+ *
+ * <p>Each stripe of clusters has a generation, bumped by every invalidation and replica write: a
+ * cluster pulled from the master (see {@link #pullApply}) is only stored if its generation did not
+ * move while the bytes were on their way, so an older copy never overwrites a newer one.
+ */
+public final class MirrorReplica {
+    private static final int STRIPES = ClusterStripes.DEFAULT_STRIPES;
+
+    private final PairSpec pair;
+    private final int member;
+    private final VolumeAddress address;
+    private final Volume volume;
+    private final BitmapFile stale;
+    private final int clusterSize;
+    private final long clusters;
+    private final long masterCapacity;
+    private final OrderedExecutor serial;
+    private final MasterFetcher master;
+    private final LongSupplier clock;
+    /** Touched only on {@link #serial}. */
+    private final long[] generations = new long[STRIPES];
+    private volatile boolean confirmed;
+    private volatile long lastChangeNanos;
+
+    /**
+     * @param stale          the persisted stale map, one bit per cluster of the master
+     * @param masterCapacity the capacity of the master volume (a mirror may be larger)
+     * @param clock          nanoTime source for {@link #lastChangeNanos()}
+     */
+    public MirrorReplica(PairSpec pair, int member, Volume volume, BitmapFile stale, int clusterSize,
+                         long masterCapacity, Executor disk, MasterFetcher master, LongSupplier clock) {
+        this.pair = pair;
+        this.member = member;
+        this.address = pair.member(member);
+        this.volume = volume;
+        this.stale = stale;
+        this.clusterSize = clusterSize;
+        this.clusters = stale.size();
+        this.masterCapacity = masterCapacity;
+        if (clusters != MasterPair.clustersOf(masterCapacity, clusterSize)) {
+            throw new IllegalArgumentException(stale + " has " + clusters + " bits: expected one per cluster of master "
+                    + pair.master());
+        }
+        this.serial = new OrderedExecutor(disk);
+        this.master = master;
+        this.clock = clock;
+        this.lastChangeNanos = clock.getAsLong();
+    }
+
+    public PairSpec pair() {
+        return pair;
+    }
+
+    public int member() {
+        return member;
+    }
+
+    public VolumeAddress address() {
+        return address;
+    }
+
+    public Volume volume() {
+        return volume;
+    }
+
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    /** Whether the stale map has been confirmed against the master's Bitmap Table since startup. */
+    public boolean confirmed() {
+        return confirmed;
+    }
+
+    /** When a replica write or an invalidation last arrived ({@code clock} nanos). */
+    public long lastChangeNanos() {
+        return lastChangeNanos;
+    }
+
+    /** The clusters this mirror must not serve itself (all of them while unconfirmed). */
+    public long invalidClusters() {
+        return confirmed ? stale.cardinality() : clusters;
+    }
+
+    /** The clusters marked stale in the persisted map. */
+    public long staleClusters() {
+        return stale.cardinality();
+    }
+
+    /** The first stale cluster at or after {@code from}, or -1. */
+    public long nextStale(long from) {
+        return stale.nextSetBit(from);
+    }
+
+    /**
+     * Writes {@code data} (owned by this call) from the master's storage system, then marks the
+     * clusters it wholly covers valid. A failed write marks every cluster it touched stale.
+     */
+    public CompletableFuture<Void> replicaWrite(long offset, ByteBuf data) {
+        int length = data.readableBytes();
+        try {
+            volume.checkRange(offset, length);
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
+        }
+        try {
+            return CompletableFuture.runAsync(() -> storeReplica(offset, data), serial);
+        } catch (RejectedExecutionException e) {
+            data.release();
+            throw new CfsException(ErrorCode.UNAVAILABLE, "mirror " + address + " is shutting down");
+        }
+    }
+
+    private void storeReplica(long offset, ByteBuf data) {
+        int length = data.readableBytes();
+        try {
+            lastChangeNanos = clock.getAsLong();
+            if (length == 0) {
+                return;
+            }
+            long firstTouched = offset / clusterSize;
+            long lastTouched = (offset + length - 1) / clusterSize;
+            bump(firstTouched, lastTouched);
+            try {
+                volume.write(offset, data);
+            } catch (IOException e) {
+                markStale(firstTouched, lastTouched);
+                throw new CompletionException(new CfsException(ErrorCode.IO_ERROR, "mirror " + address
+                        + ": replica write of " + length + " bytes at offset " + offset + " failed: " + e, e));
+            }
+            long firstWhole = (offset + clusterSize - 1) / clusterSize;
+            long endWhole = Math.min((offset + length) / clusterSize, clusters);
+            if (endWhole > firstWhole) {
+                stale.clear(firstWhole, endWhole - firstWhole);
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    private void markStale(long firstTouched, long lastTouched) {
+        long end = Math.min(lastTouched + 1, clusters);
+        if (end > firstTouched) {
+            stale.set(firstTouched, end - firstTouched);
+        }
+    }
+
+    /** Marks {@code count} clusters from {@code first} stale, in order with the replica writes. */
+    public CompletableFuture<Void> invalidate(long first, int count) {
+        if (first < 0 || count < 0 || first > clusters - count) {
+            throw new CfsException(ErrorCode.OUT_OF_RANGE, "mirror " + address + ": invalidate clusters " + first
+                    + ".." + (first + count - 1) + ": expected within 0.." + (clusters - 1));
+        }
+        return CompletableFuture.runAsync(() -> {
+            lastChangeNanos = clock.getAsLong();
+            if (count > 0) {
+                bump(first, first + count - 1);
+                stale.set(first, count);
+            }
+        }, serial);
+    }
+
+    private void bump(long firstCluster, long lastCluster) {
+        long n = Math.min(lastCluster - firstCluster + 1, STRIPES);
+        for (long c = firstCluster; c < firstCluster + n; c++) {
+            generations[(int) (c & (STRIPES - 1))]++;
+        }
+    }
+
+    /**
+     * Or-s in the master's Bitmap Table row of this mirror and marks the map confirmed. Returns
+     * the clusters stale here that the master does not mean to copy (a volume created empty, or a
+     * copy whose bit a race left set): the Sync Client pulls those itself.
+     */
+    public CompletableFuture<BitSet> applyMasterRow(BitSet row) {
+        return CompletableFuture.supplyAsync(() -> {
+            stale.or(row);
+            confirmed = true;
+            BitSet orphans = stale.toBitSet();
+            orphans.andNot(row);
+            return orphans;
+        }, serial);
+    }
+
+    /**
+     * First half of a pull: if {@code cluster} is still stale, returns its stripe generation (to
+     * hand to {@link #pullApply}), else -1.
+     */
+    public CompletableFuture<Long> pullStart(long cluster) {
+        return CompletableFuture.supplyAsync(() -> stale.get(cluster)
+                ? generations[(int) (cluster & (STRIPES - 1))] : -1L, serial);
+    }
+
+    /**
+     * Second half of a pull: stores the master's bytes of {@code cluster} (owned by this call)
+     * unless an invalidation or a replica write touched its stripe since {@link #pullStart}, and
+     * marks it valid. Bytes equal to what the volume holds are not rewritten (a sparse volume stays
+     * sparse). Returns whether the cluster is now valid.
+     */
+    public CompletableFuture<Boolean> pullApply(long cluster, long generation, ByteBuf data) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                if (generations[(int) (cluster & (STRIPES - 1))] != generation || !stale.get(cluster)) {
+                    return false;
+                }
+                long offset = cluster * clusterSize;
+                ByteBuf local = volume.read(data.alloc(), offset, data.readableBytes());
+                try {
+                    if (!ByteBufUtil.equals(local, data)) {
+                        volume.write(offset, data);
+                    }
+                } finally {
+                    local.release();
+                }
+                stale.clear(cluster, 1);
+                return true;
+            } catch (IOException e) {
+                throw new CompletionException(new CfsException(ErrorCode.IO_ERROR, "mirror " + address
+                        + ": storing pulled cluster " + cluster + " failed: " + e, e));
+            } finally {
+                data.release();
+            }
+        }, serial);
+    }
+
+    /** The number of bytes of cluster {@code cluster} of the master (the last one may be short). */
+    public int clusterLength(long cluster) {
+        return (int) Math.min(clusterSize, masterCapacity - cluster * clusterSize);
+    }
+
+    /**
+     * Check Invalid: reads {@code length} bytes at {@code offset}; clusters stale here (every
+     * cluster while unconfirmed) are fetched from the master, the others read from this volume.
+     * Blocks on disk I/O: call on a disk executor thread.
+     */
+    public CompletableFuture<ByteBuf> read(ByteBufAllocator alloc, long offset, int length) throws IOException {
+        volume.checkRange(offset, length);
+        boolean trusted = confirmed;
+        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize,
+                c -> c < clusters && (!trusted || stale.get(c)));
+        if (runs.size() == 1 && runs.get(0).stale()) {
+            return fetch(offset, length, trusted);
+        }
+        ByteBuf buf = alloc.directBuffer(length, length);
+        List<CompletableFuture<Void>> fetches = new ArrayList<>();
+        try {
+            for (CheckInvalid.Run run : runs) {
+                int at = (int) (run.offset() - offset);
+                if (!run.stale()) {
+                    volume.readInto(buf, at, run.offset(), run.length());
+                } else {
+                    fetches.add(fetch(run.offset(), run.length(), trusted).thenAccept(part -> {
+                        try {
+                            buf.setBytes(at, part, part.readerIndex(), run.length());
+                        } finally {
+                            part.release();
+                        }
+                    }));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Let fetches already sent land before the buffer goes.
+            CompletableFuture.allOf(fetches.toArray(CompletableFuture[]::new)).whenComplete((v, x) -> buf.release());
+            throw e;
+        }
+        buf.writerIndex(length);
+        return CompletableFuture.allOf(fetches.toArray(CompletableFuture[]::new)).handle((v, error) -> {
+            if (error != null) {
+                buf.release();
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            return buf;
+        });
+    }
+
+    private CompletableFuture<ByteBuf> fetch(long offset, int length, boolean trusted) {
+        return master.read(pair.master(), offset, length).exceptionally(error -> {
+            throw Futures.wrap(error, ErrorCode.UNAVAILABLE, "mirror " + address + " cannot serve " + length
+                    + " bytes at offset " + offset + ": " + (trusted ? "they are stale here"
+                    : "its stale map is not yet confirmed by the master") + " and master " + pair.master()
+                    + " failed");
+        });
+    }
+
+    /** Forces the volume and the stale map to the disk. */
+    public void force() throws IOException {
+        volume.force();
+        stale.force();
+    }
+
+    @Override
+    public String toString() {
+        return "mirror " + address + " of pair " + pair.id() + " (master " + pair.master() + ")";
+    }
+}

@@ -1,0 +1,81 @@
+package io.cfs.blockstore.mirror;
+
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.message.DataMessage;
+import io.cfs.protocol.message.Message;
+import io.cfs.protocol.rpc.RpcClient;
+import io.cfs.protocol.rpc.Transport;
+import io.cfs.topology.StorageId;
+import io.cfs.topology.StorageSpec;
+import io.cfs.topology.Topology;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connections of this storage system to the others: one pipelined {@link RpcClient} per peer,
+ * created on first use, all on one event loop group. Requests to one peer share one FIFO
+ * connection, which the mirroring relies on for ordering. At most one client per storage system of
+ * the topology.
+ */
+public final class Peers implements AutoCloseable {
+    private final StorageId self;
+    private final Topology topology;
+    private final Duration timeout;
+    private final EventLoopGroup group;
+    private final Map<StorageId, RpcClient> clients = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public Peers(StorageId self, Topology topology, Duration timeout, int threads) {
+        this.self = self;
+        this.topology = topology;
+        this.timeout = timeout;
+        this.group = Transport.newEventLoopGroup(self + "-peers", threads);
+    }
+
+    /**
+     * Sends a request to a peer and checks the type of its reply (a reply of another type is
+     * released and fails the call). Data of a {@link DataMessage} request is owned by the call from
+     * here on; a {@link DataMessage} reply must be released by the caller.
+     */
+    public <T extends Message> CompletableFuture<T> call(StorageId peer, Message request, Class<T> replyType) {
+        RpcClient client;
+        try {
+            client = client(peer);
+        } catch (RuntimeException e) {
+            if (request instanceof DataMessage d) {
+                ReferenceCountUtil.release(d.data());
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+        return client.call(request).thenApply(reply -> client.expect(reply, replyType));
+    }
+
+    private RpcClient client(StorageId peer) {
+        if (closed) {
+            throw new CfsException(ErrorCode.UNAVAILABLE, self + " is shutting down: not calling " + peer);
+        }
+        if (peer.equals(self)) {
+            throw new IllegalArgumentException(self + " asked to call itself");
+        }
+        return clients.computeIfAbsent(peer, id -> {
+            StorageSpec spec = topology.storage(id);
+            InetSocketAddress address = new InetSocketAddress(spec.address().getHostString(), spec.address().getPort());
+            return new RpcClient(self + "->" + id, address, group, timeout);
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        clients.values().forEach(RpcClient::close);
+        clients.clear();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,300 @@
+package io.cfs.blockstore.sync;
+
+import io.cfs.blockstore.mirror.Futures;
+import io.cfs.blockstore.mirror.MasterFetcher;
+import io.cfs.blockstore.mirror.MirrorReplica;
+import io.cfs.blockstore.mirror.Peers;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.message.DataReply;
+import io.cfs.protocol.message.MirrorBitmapRequest;
+import io.cfs.protocol.message.ReadDataRequest;
+import io.cfs.topology.PairId;
+import io.cfs.topology.StorageId;
+import io.cfs.topology.VolumeAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Sync Client (Fig 30, 36): how a storage system holding mirrors reaches their masters on
+ * other storage systems. It fetches master bytes for Check Invalid, and runs one background thread
+ * that, for each such mirror:
+ *
+ * <ul>
+ *   <li>confirms its stale map at startup: fetches the master's Bitmap Table row (MIRROR_BITMAP)
+ *       and or-s it in, retrying every {@code retry} until the master answers;
+ *   <li>pulls, cluster by cluster, the clusters stale here that the master's row does not mark
+ *       (a volume created empty is all stale and the master cannot know): rate-limited by the same
+ *       {@link TokenBucket} as the Sync Daemon;
+ *   <li>when clusters stay stale with no replica write or invalidation for {@code quiet},
+ *       reconciles again (fetch, or, pull), so that a bit left set by a race is cleared; while
+ *       such checks find nothing to pull (the master is still pushing), they back off to once a
+ *       minute.
+ * </ul>
+ */
+public final class SyncClient implements MasterFetcher, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SyncClient.class);
+    /** Pulls in flight per mirror. */
+    private static final int WINDOW = 8;
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MAX_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final String name;
+    private final Peers peers;
+    private final TokenBucket bucket;
+    private final Ticker ticker;
+    private final long retryNanos;
+    private final long quietNanos;
+    private final List<Replica> replicas = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition signal = lock.newCondition();
+    private boolean woken;
+    private volatile boolean closed;
+    private Thread thread;
+
+    public SyncClient(String name, Peers peers, TokenBucket bucket, Ticker ticker, Duration retry, Duration quiet) {
+        this.name = name;
+        this.peers = peers;
+        this.bucket = bucket;
+        this.ticker = ticker;
+        this.retryNanos = retry.toNanos();
+        this.quietNanos = quiet.toNanos();
+    }
+
+    @Override
+    public CompletableFuture<ByteBuf> read(VolumeAddress master, long offset, int length) {
+        return peers.call(master.storage(), new ReadDataRequest(master.volume(), offset, length), DataReply.class)
+                .thenApply(reply -> {
+                    ByteBuf data = reply.data();
+                    if (data.readableBytes() != length) {
+                        data.release();
+                        throw new CfsException(ErrorCode.IO_ERROR, "master " + master + " answered "
+                                + data.readableBytes() + " bytes to a read of " + length + " at offset " + offset);
+                    }
+                    return data;
+                });
+    }
+
+    @Override
+    public CompletableFuture<BitSet> mirrorBitmap(StorageId masterStorage, PairId pair, int member) {
+        return peers.call(masterStorage, new MirrorBitmapRequest(pair, member), DataReply.class).thenApply(reply -> {
+            try {
+                return BitSet.valueOf(ByteBufUtil.getBytes(reply.data()));
+            } finally {
+                reply.data().release();
+            }
+        });
+    }
+
+    /** Adds a mirror to confirm and keep valid; call before {@link #start()}. */
+    public void register(MirrorReplica replica) {
+        if (thread != null) {
+            throw new IllegalStateException("register mirrors before starting the Sync Client");
+        }
+        Replica r = new Replica(replica);
+        r.interval = quietNanos;
+        replicas.add(r);
+    }
+
+    public void start() {
+        thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public List<ReplicaProgress> progress() {
+        List<ReplicaProgress> out = new ArrayList<>(replicas.size());
+        for (Replica s : replicas) {
+            out.add(new ReplicaProgress(s.mirror.address(), s.mirror.pair().master(), s.mirror.confirmed(),
+                    s.mirror.invalidClusters(), s.bytesPulled.get()));
+        }
+        return out;
+    }
+
+    private void wake() {
+        lock.lock();
+        try {
+            woken = true;
+            signal.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void post(Runnable event) {
+        events.add(event);
+        wake();
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                for (Runnable e; (e = events.poll()) != null; ) {
+                    e.run();
+                }
+                long now = ticker.nanoTime();
+                long waitNanos = IDLE_NANOS;
+                boolean busy = false;
+                for (Replica s : replicas) {
+                    if (s.reconciling) {
+                        continue;
+                    }
+                    if (s.pulls != null) {
+                        long delay = s.inFlight < WINDOW ? bucket.delayNanos() : 0;
+                        if (delay > 0) {
+                            waitNanos = Math.min(waitNanos, delay);
+                        } else if (s.inFlight < WINDOW) {
+                            busy |= pullNext(s);
+                        }
+                        continue;
+                    }
+                    long due = !s.mirror.confirmed() ? s.nextAttempt
+                            : s.inFlight == 0 && s.mirror.staleClusters() > 0
+                            ? Math.max(Math.max(s.mirror.lastChangeNanos() + quietNanos, s.lastReconcile + s.interval),
+                                    s.nextAttempt)
+                            : Long.MAX_VALUE;
+                    if (s.mirror.confirmed() && s.mirror.staleClusters() == 0) {
+                        s.interval = quietNanos;
+                    }
+                    if (due <= now) {
+                        reconcile(s, now);
+                    } else if (due != Long.MAX_VALUE) {
+                        waitNanos = Math.min(waitNanos, due - now);
+                    }
+                }
+                if (!busy) {
+                    await(waitNanos);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("{} stopped unexpectedly; mirrors will not be confirmed or pulled until restart", name, e);
+        }
+    }
+
+    private void await(long nanos) {
+        lock.lock();
+        try {
+            if (!woken && !closed && events.isEmpty()) {
+                signal.awaitNanos(nanos);
+            }
+            woken = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void reconcile(Replica s, long now) {
+        MirrorReplica m = s.mirror;
+        s.reconciling = true;
+        s.lastReconcile = now;
+        boolean first = !m.confirmed();
+        mirrorBitmap(m.pair().master().storage(), m.pair().id(), m.member())
+                .thenCompose(m::applyMasterRow)
+                .whenComplete((orphans, error) -> post(() -> {
+                    s.reconciling = false;
+                    if (error != null) {
+                        s.nextAttempt = ticker.nanoTime() + retryNanos;
+                        if (first && !s.warned) {
+                            s.warned = true;
+                            log.warn("{}: {} stays unconfirmed (served from the master) until its master answers: {}; "
+                                    + "retrying every {} ms", name, m, Futures.describe(error),
+                                    TimeUnit.NANOSECONDS.toMillis(retryNanos));
+                        }
+                        return;
+                    }
+                    if (first) {
+                        log.info("{}: {} confirmed by its master: {} clusters stale here, {} of them to pull", name,
+                                m, m.staleClusters(), orphans.cardinality());
+                    } else if (!orphans.isEmpty()) {
+                        log.info("{}: {} has {} stale clusters its master does not mark: pulling them", name, m,
+                                orphans.cardinality());
+                    }
+                    if (orphans.isEmpty()) {
+                        // The master will push what is left: check again less and less often.
+                        s.interval = Math.min(s.interval * 2, MAX_INTERVAL_NANOS);
+                    } else {
+                        s.interval = quietNanos;
+                        s.pulls = orphans;
+                        s.cursor = 0;
+                    }
+                }));
+    }
+
+    /** Starts the pull of the next orphan cluster; false when there is none left. */
+    private boolean pullNext(Replica s) {
+        int c = s.pulls.nextSetBit(s.cursor);
+        if (c < 0) {
+            s.pulls = null;
+            return false;
+        }
+        s.cursor = c + 1;
+        s.inFlight++;
+        MirrorReplica m = s.mirror;
+        int length = m.clusterLength(c);
+        m.pullStart(c).thenCompose(generation -> {
+            if (generation < 0) {
+                return CompletableFuture.completedFuture(false);
+            }
+            bucket.consume(length);
+            return read(m.pair().master(), (long) c * m.clusterSize(), length)
+                    .thenCompose(data -> m.pullApply(c, generation, data));
+        }).whenComplete((stored, error) -> post(() -> {
+            s.inFlight--;
+            if (error != null) {
+                s.pulls = null;
+                s.nextAttempt = ticker.nanoTime() + retryNanos;
+                log.warn("{}: pulling cluster {} of {} failed: {}; retrying later", name, c, m, Futures.describe(error));
+            } else if (stored) {
+                s.bytesPulled.addAndGet(length);
+            }
+        }));
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        wake();
+        if (thread != null) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** One mirror as the Sync Client tends it; touched by its thread only (via {@link #post}). */
+    private static final class Replica {
+        final MirrorReplica mirror;
+        final AtomicLong bytesPulled = new AtomicLong();
+        boolean reconciling;
+        long lastReconcile = Long.MIN_VALUE / 2;
+        long nextAttempt = Long.MIN_VALUE / 2;
+        long interval;
+        BitSet pulls;
+        int cursor;
+        int inFlight;
+        boolean warned;
+
+        Replica(MirrorReplica mirror) {
+            this.mirror = mirror;
+        }
+    }
+}

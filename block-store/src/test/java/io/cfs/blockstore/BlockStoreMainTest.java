@@ -1,0 +1,72 @@
+package io.cfs.blockstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlockStoreMainTest {
+    @TempDir
+    Path dir;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    int run(String... args) {
+        return BlockStoreMain.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void helpShowsTheOptionsAndTheirDefaults() {
+        assertEquals(0, run("--help"));
+        String help = out.toString();
+        for (String s : new String[] {"--config", "--id", "--io-threads", "--sync-rate", "Default: 2", "Default: 0"}) {
+            assertTrue(help.contains(s), "help lacks '" + s + "':\n" + help);
+        }
+    }
+
+    @Test
+    void aBadTopologyExitsWith2NamingTheLine() throws Exception {
+        Path config = dir.resolve("bad.topology");
+        Files.writeString(config, "metadata address=127.0.0.1:7400 data=meta\nstorage ss1 adress=127.0.0.1:7401\n");
+        assertEquals(2, run("--config", config.toString(), "--id", "ss1"));
+        assertTrue(err.toString().contains("bad.topology:2:"), err.toString());
+    }
+
+    @Test
+    void anIdNotInTheTopologyOrAMissingFileExitsWith2() throws Exception {
+        Path config = dir.resolve("c.topology");
+        Files.writeString(config, """
+                metadata address=127.0.0.1:7400 data=meta
+                storage ss1 address=127.0.0.1:7401 data=ss1
+                volume ss1:v1 capacity=1MiB
+                pair p1 mode=sync master=ss1:v1
+                """);
+        assertEquals(2, run("--config", config.toString(), "--id", "ss7"));
+        assertTrue(err.toString().contains("ss7") && err.toString().contains("[ss1]"), err.toString());
+        assertEquals(2, run("--config", dir.resolve("missing").toString(), "--id", "ss1"));
+        assertTrue(err.toString().contains("missing"), err.toString());
+        assertEquals(2, run("--config", config.toString()), "--id is required");
+    }
+
+    @Test
+    void aPortInUseExitsWith1WithAClearMessage() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Path config = dir.resolve("c.topology");
+            Files.writeString(config, """
+                    metadata address=127.0.0.1:7400 data=meta
+                    storage ss1 address=127.0.0.1:%d data=ss1
+                    volume ss1:v1 capacity=1MiB
+                    pair p1 mode=sync master=ss1:v1
+                    """.formatted(taken.getLocalPort()));
+            assertEquals(1, run("--config", config.toString(), "--id", "ss1"));
+            assertTrue(err.toString().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), err.toString());
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.cfs.blockstore.mirror;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cfs.blockstore.LeakCheck;
+import io.cfs.blockstore.bitmap.BitmapFile;
+import io.cfs.blockstore.volume.Volume;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.topology.PairId;
+import io.cfs.topology.PairMode;
+import io.cfs.topology.PairSpec;
+import io.cfs.topology.StorageId;
+import io.cfs.topology.VolumeAddress;
+import io.cfs.topology.VolumeId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A cross-SS mirror without sockets: the master is a byte array behind a fake Sync Client. */
+@ExtendWith(LeakCheck.class)
+class MirrorReplicaTest {
+    static final int CLUSTER = 4096;
+    static final int CLUSTERS = 16;
+
+    @TempDir
+    Path dir;
+    ExecutorService disk;
+    Volume volume;
+    BitmapFile stale;
+    final byte[] master = new byte[CLUSTER * CLUSTERS];
+    final List<long[]> masterReads = new ArrayList<>();
+    final BitSet masterRow = new BitSet();
+    volatile boolean masterDown;
+    MirrorReplica replica;
+
+    final MasterFetcher fetcher = new MasterFetcher() {
+        @Override
+        public CompletableFuture<ByteBuf> read(VolumeAddress address, long offset, int length) {
+            synchronized (masterReads) {
+                masterReads.add(new long[] {offset, length});
+            }
+            if (masterDown) {
+                return CompletableFuture.failedFuture(new CfsException(ErrorCode.UNAVAILABLE, "master down"));
+            }
+            return CompletableFuture.completedFuture(PooledByteBufAllocator.DEFAULT.directBuffer(length)
+                    .writeBytes(master, (int) offset, length));
+        }
+
+        @Override
+        public CompletableFuture<BitSet> mirrorBitmap(StorageId storage, PairId pair, int member) {
+            return masterDown ? CompletableFuture.failedFuture(new CfsException(ErrorCode.UNAVAILABLE, "master down"))
+                    : CompletableFuture.completedFuture((BitSet) masterRow.clone());
+        }
+    };
+
+    @BeforeEach
+    void open() throws Exception {
+        disk = Executors.newFixedThreadPool(4);
+        volume = Volume.open(new VolumeId("m"), dir.resolve("m.vol"), CLUSTER * CLUSTERS);
+        stale = BitmapFile.open(dir.resolve("m.bits"), CLUSTERS, false);
+        PairSpec pair = new PairSpec(new PairId("p"), PairMode.ASYNC, VolumeAddress.parse("ss1:v"),
+                List.of(VolumeAddress.parse("ss2:m")));
+        replica = new MirrorReplica(pair, 1, volume, stale, CLUSTER, CLUSTER * CLUSTERS, disk, fetcher, System::nanoTime);
+        Arrays.fill(master, (byte) 7);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        disk.shutdown();
+        assertTrue(disk.awaitTermination(5, TimeUnit.SECONDS));
+        volume.close();
+    }
+
+    byte[] read(long offset, int length) throws Exception {
+        ByteBuf b = CompletableFuture.supplyAsync(() -> {
+            try {
+                return replica.read(PooledByteBufAllocator.DEFAULT, offset, length);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, disk).thenCompose(f -> f).get(5, TimeUnit.SECONDS);
+        try {
+            return ByteBufUtil.getBytes(b);
+        } finally {
+            b.release();
+        }
+    }
+
+    static ByteBuf bytes(int n, int value) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) value);
+        return PooledByteBufAllocator.DEFAULT.directBuffer(n).writeBytes(b);
+    }
+
+    @Test
+    void unconfirmedReadsComeFromTheMasterOnly() throws Exception {
+        assertFalse(replica.confirmed());
+        assertEquals(CLUSTERS, replica.invalidClusters());
+        assertArrayEquals(Arrays.copyOfRange(master, 100, 5100), read(100, 5000));
+        assertEquals(1, masterReads.size(), "one read of the whole range from the master");
+
+        masterDown = true;
+        ExecutionException e = assertThrows(ExecutionException.class, () -> read(0, 10));
+        CfsException c = (CfsException) Futures.unwrap(e);
+        assertEquals(ErrorCode.UNAVAILABLE, c.code());
+        assertTrue(c.getMessage().contains("not yet confirmed") && c.getMessage().contains("ss1:v"), c.getMessage());
+    }
+
+    @Test
+    void confirmedReadsAssembleLocalAndMasterClusters() throws Exception {
+        masterRow.set(2);
+        BitSet orphans = replica.applyMasterRow(masterRow).get();
+        assertTrue(orphans.isEmpty());
+        assertTrue(replica.confirmed());
+        assertEquals(1, replica.invalidClusters());
+        byte[] got = read(CLUSTER, 3 * CLUSTER); // clusters 1 (local zeros), 2 (master), 3 (local zeros)
+        byte[] expected = new byte[3 * CLUSTER];
+        Arrays.fill(expected, CLUSTER, 2 * CLUSTER, (byte) 7);
+        assertArrayEquals(expected, got);
+        assertEquals(1, masterReads.size());
+        assertArrayEquals(new long[] {2 * CLUSTER, CLUSTER}, masterReads.get(0));
+
+        masterDown = true;
+        assertArrayEquals(new byte[CLUSTER], read(5 * CLUSTER, CLUSTER), "valid clusters need no master");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> read(2 * CLUSTER + 5, 10));
+        assertTrue(Futures.unwrap(e).getMessage().contains("stale here"), e.getMessage());
+    }
+
+    @Test
+    void aReplicaWriteClearsOnlyWhollyCoveredClustersAndInvalidationsKeepTheirOrder() throws Exception {
+        replica.applyMasterRow(new BitSet()).get();
+        replica.invalidate(0, 4).get();
+        assertEquals(4, replica.staleClusters());
+        // Covers cluster 1 wholly, 0 and 2 partly.
+        replica.replicaWrite(CLUSTER - 10, bytes(CLUSTER + 20, 9)).get();
+        assertEquals(3, replica.staleClusters());
+        assertEquals(0, replica.nextStale(0));
+        assertEquals(2, replica.nextStale(1));
+        // A copy then an invalidation of the same cluster, queued back to back: the invalidation wins.
+        CompletableFuture<Void> copy = replica.replicaWrite(3 * CLUSTER, bytes(CLUSTER, 5));
+        CompletableFuture<Void> invalidation = replica.invalidate(3, 1);
+        CompletableFuture.allOf(copy, invalidation).get();
+        assertEquals(3, replica.nextStale(3), "the later invalidation leaves cluster 3 stale");
+
+        CfsException e = assertThrows(CfsException.class, () -> replica.invalidate(CLUSTERS - 1, 2));
+        assertEquals(ErrorCode.OUT_OF_RANGE, e.code());
+        ByteBuf tooFar = bytes(10, 1);
+        e = assertThrows(CfsException.class, () -> replica.replicaWrite(CLUSTER * CLUSTERS - 5, tooFar));
+        assertEquals(ErrorCode.OUT_OF_RANGE, e.code());
+        assertEquals(0, tooFar.refCnt(), "a refused replica write is released");
+    }
+
+    @Test
+    void aPullIsDroppedIfTheClusterChangedMeanwhile() throws Exception {
+        stale.setAll();
+        BitSet orphans = replica.applyMasterRow(new BitSet()).get();
+        assertEquals(CLUSTERS, orphans.cardinality(), "a volume created empty: all to pull");
+        long generation = replica.pullStart(4).get();
+        assertTrue(generation >= 0);
+        replica.replicaWrite(4 * CLUSTER + 1, bytes(10, 3)).get(); // a newer (partial) copy arrives meanwhile
+        assertFalse(replica.pullApply(4, generation, bytes(CLUSTER, 7)).get(), "the older pull is dropped");
+        assertEquals(4, replica.nextStale(4));
+
+        generation = replica.pullStart(5).get();
+        assertTrue(replica.pullApply(5, generation, bytes(CLUSTER, 7)).get());
+        assertEquals(6, replica.nextStale(5));
+        ByteBuf local = volume.read(PooledByteBufAllocator.DEFAULT, 5 * CLUSTER, CLUSTER);
+        try {
+            assertArrayEquals(Arrays.copyOfRange(master, 5 * CLUSTER, 6 * CLUSTER), ByteBufUtil.getBytes(local));
+        } finally {
+            local.release();
+        }
+        assertEquals(-1L, replica.pullStart(5).get(), "a valid cluster is not pulled again");
+    }
+
+    @Test
+    void theMasterRowIsOredInNeverCleared() throws Exception {
+        replica.applyMasterRow(new BitSet()).get();
+        replica.invalidate(7, 1).get();
+        masterRow.set(9);
+        BitSet orphans = replica.applyMasterRow(masterRow).get();
+        assertEquals(2, replica.staleClusters());
+        assertEquals(BitSet.valueOf(new long[] {1L << 7}), orphans, "7 is stale here but not in the master's row");
+    }
+}

@@ -1,0 +1,115 @@
+package io.cfs.meta;
+
+import io.cfs.meta.journal.JournalFile;
+import io.cfs.meta.journal.OperationCodec;
+import io.cfs.meta.namespace.Namespace;
+import io.cfs.protocol.rpc.RpcServer;
+import io.cfs.topology.Topology;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata server (the seed's CFS server): replays its journal into memory, then serves the
+ * metadata requests over {@link RpcServer}.
+ */
+public final class MetadataServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetadataServer.class);
+
+    private final String id;
+    private final MetadataService service;
+    private final RpcServer rpc;
+    private final long replayed;
+    private boolean closed;
+
+    private MetadataServer(String id, MetadataService service, RpcServer rpc, long replayed) {
+        this.id = id;
+        this.service = service;
+        this.rpc = rpc;
+        this.replayed = replayed;
+    }
+
+    /**
+     * Replays the journal of the data folder and starts serving.
+     *
+     * @throws IOException a journal that cannot be read or is corrupt, or an address that cannot be
+     *                     bound; the message says which and why
+     */
+    public static MetadataServer start(Topology topology, MetadataOptions options) throws IOException {
+        Path data = options.dataDir() != null ? options.dataDir() : topology.metadata().data();
+        InetSocketAddress configured = options.listen() != null ? options.listen() : topology.metadata().address();
+        InetSocketAddress listen = new InetSocketAddress(configured.getHostString(), configured.getPort());
+        if (listen.isUnresolved()) {
+            throw new IOException("cannot listen on " + configured.getHostString() + ":" + configured.getPort()
+                    + ": unknown host");
+        }
+        JournalFile journal = JournalFile.open(data.resolve("journal"), options.clock(),
+                new OperationCodec(topology.pairs().keySet()));
+        MetadataService service;
+        long replayed;
+        try {
+            Namespace namespace = new Namespace(topology, journal.created());
+            replayed = journal.replay(namespace::replay);
+            service = new MetadataService(options.id(), topology, namespace, journal, options.clock());
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+        try {
+            int freed = service.start();
+            if (freed > 0) {
+                log.info("freed {} files that were unlinked while open before the restart", freed);
+            }
+        } catch (RuntimeException e) {
+            service.close();
+            throw new IOException("cannot free the files unlinked while open before the restart: " + e.getMessage(), e);
+        }
+        RpcServer rpc;
+        try {
+            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), service);
+        } catch (Exception e) {
+            service.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("cannot listen on " + describe(listen) + ": " + e.getMessage(), e);
+        }
+        MetadataServer server = new MetadataServer(options.id(), service, rpc, replayed);
+        log.info("metadata server serving on {} (pairs {}; replayed {} journal records)", describe(server.address()),
+                topology.sortedPairs().stream().map(p -> p.id().value()).collect(Collectors.joining(", ")), replayed);
+        return server;
+    }
+
+    private static String describe(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    /** The bound address (with the real port when port 0 was asked for). */
+    public InetSocketAddress address() {
+        return rpc.address();
+    }
+
+    /** How many journal records the start replayed. */
+    public long replayedRecords() {
+        return replayed;
+    }
+
+    /** Stops serving, lets the journal write and apply what is queued, and closes it. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        rpc.close();
+        try {
+            service.close();
+        } catch (IOException e) {
+            log.warn("metadata server {}: closing the journal failed: {}", id, e.toString());
+        }
+        log.info("metadata server {} stopped", id);
+    }
+}

@@ -1,0 +1,190 @@
+package io.cfs.meta.journal;
+
+import io.cfs.meta.namespace.Operation;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit over a {@link JournalFile}: one writer thread takes whatever operations are queued,
+ * writes them with one write and one fsync, then hands the batch to the {@link Listener} in
+ * submission order, so concurrent clients share an fsync. If a write fails, that batch and every
+ * later submission fail: the state must not move past what the disk holds.
+ *
+ * @param <E> what is queued: an operation and whatever the listener needs to answer for it
+ */
+public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements AutoCloseable {
+    /** A queued operation. */
+    public interface Entry {
+        Operation operation();
+    }
+
+    /** Called on the writer thread. */
+    public interface Listener<E> {
+        /** The batch is durable; entries in submission order. */
+        void durable(List<E> batch);
+
+        /** The batch could not be made durable (nor can anything after it). */
+        void failed(List<E> batch, IOException cause);
+    }
+
+    /** Records written and fsyncs done so far. */
+    public record Stats(long records, long fsyncs) {}
+
+    /** Most operations in one write (a few MiB at most). */
+    static final int MAX_BATCH = 4096;
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitLog.class);
+
+    private final JournalFile file;
+    private final int limit;
+    private final Listener<E> listener;
+    private final Thread writer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition queued = lock.newCondition();
+    /** Bounded by {@code limit} for clients' operations; the server's own may go past it. */
+    private final ArrayDeque<E> queue = new ArrayDeque<>();
+    private boolean closing;
+    private IOException failure;
+    private long records;
+    private long fsyncs;
+
+    /**
+     * @param limit how many operations may wait before {@link #submit} refuses more
+     */
+    public GroupCommitLog(String name, JournalFile file, int limit, Listener<E> listener) {
+        this.file = file;
+        this.limit = limit;
+        this.listener = listener;
+        this.writer = new Thread(this::run, name + "-journal");
+        writer.setDaemon(true);
+    }
+
+    public void start() {
+        writer.start();
+    }
+
+    /** Queues a client's operation; UNAVAILABLE when {@code limit} operations already wait for the disk. */
+    public void submit(E entry) {
+        enqueue(entry, true);
+    }
+
+    /** Queues an operation the server itself must make (freeing blocks), whatever the queue holds. */
+    public void submitUnbounded(E entry) {
+        enqueue(entry, false);
+    }
+
+    private void enqueue(E entry, boolean bounded) {
+        lock.lock();
+        try {
+            if (failure != null) {
+                throw new CfsException(ErrorCode.IO_ERROR, "journal " + file.path() + " failed (" + failure.getMessage()
+                        + "): no change can be made until the metadata server restarts");
+            }
+            if (closing) {
+                throw new CfsException(ErrorCode.UNAVAILABLE, "the metadata server is shutting down");
+            }
+            if (bounded && queue.size() >= limit) {
+                throw new CfsException(ErrorCode.UNAVAILABLE, queue.size()
+                        + " operations are waiting for the journal disk: try again later");
+            }
+            queue.add(entry);
+            queued.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            List<E> batch = new ArrayList<>();
+            lock.lock();
+            try {
+                while (queue.isEmpty() && !closing) {
+                    queued.awaitUninterruptibly();
+                }
+                if (queue.isEmpty()) {
+                    return;
+                }
+                while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+                    batch.add(queue.poll());
+                }
+            } finally {
+                lock.unlock();
+            }
+            List<Operation> ops = new ArrayList<>(batch.size());
+            for (E e : batch) {
+                ops.add(e.operation());
+            }
+            try {
+                file.append(ops);
+            } catch (IOException | RuntimeException e) {
+                fail(batch, e instanceof IOException io ? io : new IOException(e.toString(), e));
+                return;
+            }
+            lock.lock();
+            try {
+                records += batch.size();
+                fsyncs++;
+            } finally {
+                lock.unlock();
+            }
+            listener.durable(batch);
+        }
+    }
+
+    private void fail(List<E> batch, IOException cause) {
+        log.error("journal {} failed: no change can be made until the metadata server restarts", file.path(), cause);
+        List<E> failed = new ArrayList<>(batch);
+        lock.lock();
+        try {
+            failure = cause;
+            failed.addAll(queue);
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        listener.failed(failed, cause);
+    }
+
+    public Stats stats() {
+        lock.lock();
+        try {
+            return new Stats(records, fsyncs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes what is queued, stops the writer thread and closes the file. */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            closing = true;
+            queued.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        boolean interrupted = false;
+        while (writer.isAlive()) {
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Stats s = stats();
+        log.info("journal {} closed: {} records written in {} fsyncs", file.path(), s.records(), s.fsyncs());
+        file.close();
+    }
+}

@@ -1,0 +1,529 @@
+package io.cfs.meta.namespace;
+
+import io.cfs.meta.allocation.AllocationTable;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.message.DirEntry;
+import io.cfs.protocol.message.Extent;
+import io.cfs.protocol.message.FileAttr;
+import io.cfs.protocol.message.SetAttrRequest;
+import io.cfs.protocol.message.Timespec;
+import io.cfs.topology.PairId;
+import io.cfs.topology.Topology;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deterministic state machine of the metadata server: the namespace (inodes, directories),
+ * the File Allocation Table (each file's extents) and the free space of the master volumes
+ * derived from it. It changes only by {@link #apply}, which validates an {@link Operation}
+ * against the current state and then either changes the state completely or throws a {@link
+ * CfsException} and changes nothing; given the same operations in the same order it always ends
+ * in the same state. Not thread-safe: the server guards it with one lock.
+ *
+ * <p>The checks are shared with the {@link Planner}, which runs them before logging so that most
+ * errors are answered without touching the journal; {@code apply} runs them again because other
+ * operations may have been applied in between.
+ */
+public final class Namespace {
+    public static final long ROOT = 1;
+    /** Largest file size and offset accepted (1 EiB): far above any volume, far below overflow. */
+    public static final long MAX_FILE_SIZE = 1L << 60;
+    /**
+     * Most extents one file may have, so that its whole extent list fits in one OPEN or ALLOCATE
+     * reply (an extent with a 32-character pair id takes 58 bytes of a 4 MiB frame).
+     */
+    public static final int MAX_FILE_EXTENTS = 65_536;
+    static final int PERMISSIONS = 07777;
+    private static final int SET_ATTR_BITS = SetAttrRequest.MODE | SetAttrRequest.UID | SetAttrRequest.GID
+            | SetAttrRequest.SIZE | SetAttrRequest.ATIME | SetAttrRequest.MTIME;
+    private static final Logger log = LoggerFactory.getLogger(Namespace.class);
+
+    private final int blockSize;
+    private final AllocationTable space;
+    /** Every live inode, linked or orphaned: as many as the filesystem has files and directories. */
+    private final Map<Long, Inode> inodes = new HashMap<>();
+    /** Regular files unlinked while open, waiting for {@link Operation.FreeOrphan}. */
+    private final NavigableSet<Long> orphans = new TreeSet<>();
+    private long lastInode = ROOT;
+
+    /**
+     * An empty filesystem: the root directory (mode 0755, owned by 0:0).
+     *
+     * @param created when the filesystem was made (from the journal header), the root's times
+     */
+    public Namespace(Topology topology, Timespec created) {
+        this.blockSize = topology.blockSize();
+        this.space = new AllocationTable(topology);
+        inodes.put(ROOT, Inode.directory(ROOT, ROOT, 0755, 0, 0, created));
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public AllocationTable space() {
+        return space;
+    }
+
+    public FileAttr attr(long inode) {
+        return inode(inode).attr();
+    }
+
+    public FileAttr lookup(long parent, String name) {
+        return child(directory(parent), name).attr();
+    }
+
+    /** A page of a directory listing. */
+    public record DirPage(List<DirEntry> entries, boolean more) {}
+
+    /** Up to {@code limit} entries of a directory in name order, after {@code after} (empty: from the start). */
+    public DirPage readDir(long dir, String after, int limit) {
+        Inode d = directory(dir);
+        NavigableMap<String, Long> tail = after.isEmpty() ? d.entries : d.entries.tailMap(after, false);
+        List<DirEntry> page = new ArrayList<>();
+        Iterator<Map.Entry<String, Long>> it = tail.entrySet().iterator();
+        while (page.size() < limit && it.hasNext()) {
+            Map.Entry<String, Long> e = it.next();
+            page.add(new DirEntry(e.getKey(), e.getValue(), inode(e.getValue()).type));
+        }
+        return new DirPage(page, it.hasNext());
+    }
+
+    /** A regular file's extents in file order. */
+    public List<Extent> extents(long file) {
+        return regular(file).extents.list();
+    }
+
+    /** The pair a file's data goes to first: where its first block is, or where it was placed at create. */
+    public PairId pairOf(long file) {
+        return regular(file).pair;
+    }
+
+    /** The attributes of a file that may be opened: a regular file that still has a name. */
+    public FileAttr openable(long file) {
+        Inode f = regular(file);
+        if (f.nlink == 0) {
+            throw new CfsException(ErrorCode.NOT_FOUND, "file " + file + " has been removed: expected a file with a name");
+        }
+        return f.attr();
+    }
+
+    public boolean isOrphan(long inode) {
+        return orphans.contains(inode);
+    }
+
+    /** The files unlinked while open whose blocks are not freed yet. */
+    public List<Long> orphans() {
+        return List.copyOf(orphans);
+    }
+
+    public long inodeCount() {
+        return inodes.size();
+    }
+
+    /** The highest inode number ever created; numbers are never reused. */
+    public long lastInode() {
+        return lastInode;
+    }
+
+    // ---------------------------------------------------------------- checks shared with the Planner
+
+    Inode inode(long number) {
+        Inode n = inodes.get(number);
+        if (n == null) {
+            throw new CfsException(ErrorCode.NOT_FOUND, "no inode " + number);
+        }
+        return n;
+    }
+
+    Inode directory(long number) {
+        Inode n = inode(number);
+        if (!n.isDirectory()) {
+            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, "inode " + number + " is a " + kind(n)
+                    + ": expected a directory");
+        }
+        return n;
+    }
+
+    Inode regular(long number) {
+        Inode n = inode(number);
+        if (n.isDirectory()) {
+            throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + number + " is a directory: expected a regular file");
+        }
+        return n;
+    }
+
+    Inode child(Inode dir, String name) {
+        Long child = dir.entries.get(name);
+        if (child == null) {
+            throw new CfsException(ErrorCode.NOT_FOUND, "no entry '" + Names.printable(name) + "' in directory " + dir.number);
+        }
+        return inode(child);
+    }
+
+    void checkAbsent(Inode dir, String name) {
+        Long existing = dir.entries.get(name);
+        if (existing != null) {
+            throw new CfsException(ErrorCode.ALREADY_EXISTS, "'" + Names.printable(name) + "' already exists in directory "
+                    + dir.number + " (inode " + existing + ")");
+        }
+    }
+
+    /**
+     * Checks a create of {@code name} in {@code dir}: the existing regular file a non-exclusive
+     * create returns, or null when the name is free.
+     */
+    Long checkCreate(Inode dir, String name, boolean exclusive) {
+        Long existing = dir.entries.get(name);
+        if (existing == null) {
+            return null;
+        }
+        if (exclusive) {
+            checkAbsent(dir, name);
+        }
+        if (inode(existing).isDirectory()) {
+            throw new CfsException(ErrorCode.IS_A_DIRECTORY, "'" + Names.printable(name) + "' in directory " + dir.number
+                    + " is a directory (inode " + existing + "): expected a regular file");
+        }
+        return existing;
+    }
+
+    Inode checkRemove(Inode dir, String name, boolean directory) {
+        Inode child = child(dir, name);
+        String what = "'" + Names.printable(name) + "' in directory " + dir.number + " (inode " + child.number + ")";
+        if (directory && !child.isDirectory()) {
+            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, what + " is a " + kind(child) + ": expected a directory");
+        }
+        if (directory && !child.entries.isEmpty()) {
+            throw new CfsException(ErrorCode.NOT_EMPTY, "directory " + what + " has " + child.entries.size()
+                    + " entries: expected an empty directory");
+        }
+        if (!directory && child.isDirectory()) {
+            throw new CfsException(ErrorCode.IS_A_DIRECTORY, what + " is a directory: expected a file (use rmdir)");
+        }
+        return child;
+    }
+
+    /** A checked rename: the moved inode and the one it replaces (or null). */
+    record RenamePlan(Inode srcDir, Inode src, Inode dstDir, Inode replaced) {}
+
+    /** Checks a rename; null when it is a no-op (an entry renamed onto itself). */
+    RenamePlan checkRename(long srcParent, String srcName, long dstParent, String dstName) {
+        Inode srcDir = directory(srcParent);
+        Inode dstDir = directory(dstParent);
+        Inode src = child(srcDir, srcName);
+        Long existing = dstDir.entries.get(dstName);
+        Inode replaced = existing == null ? null : inode(existing);
+        if (replaced == src) {
+            return null;
+        }
+        String from = "'" + Names.printable(srcName) + "' (inode " + src.number + ")";
+        if (src.isDirectory()) {
+            if (isInSubtree(dstDir, src)) {
+                throw new CfsException(ErrorCode.INVALID_ARGUMENT, "cannot move directory " + from
+                        + " into its own subtree (directory " + dstDir.number + ")");
+            }
+            if (replaced != null && !replaced.isDirectory()) {
+                throw new CfsException(ErrorCode.NOT_A_DIRECTORY, "cannot replace '" + Names.printable(dstName)
+                        + "' in directory " + dstDir.number + ", a " + kind(replaced) + ", with directory " + from);
+            }
+            if (replaced != null && !replaced.entries.isEmpty()) {
+                throw new CfsException(ErrorCode.NOT_EMPTY, "cannot replace directory '" + Names.printable(dstName)
+                        + "' in directory " + dstDir.number + ": it has " + replaced.entries.size()
+                        + " entries, expected an empty directory");
+            }
+        } else if (replaced != null && replaced.isDirectory()) {
+            throw new CfsException(ErrorCode.IS_A_DIRECTORY, "cannot replace directory '" + Names.printable(dstName)
+                    + "' in directory " + dstDir.number + " with " + kind(src) + " " + from);
+        }
+        return new RenamePlan(srcDir, src, dstDir, replaced);
+    }
+
+    /** Whether {@code dir} is {@code top} or below it. */
+    private boolean isInSubtree(Inode dir, Inode top) {
+        Inode at = dir;
+        while (at != top) {
+            if (at.number == ROOT) {
+                return false;
+            }
+            at = inodes.get(at.parent);
+        }
+        return true;
+    }
+
+    static void checkSetAttrBits(int valid) {
+        if ((valid & ~SET_ATTR_BITS) != 0) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "setattr valid bits 0x" + Integer.toHexString(valid)
+                    + ": expected a combination of 0x" + Integer.toHexString(SET_ATTR_BITS));
+        }
+    }
+
+    /** Checks a new size for an inode (SETATTR SIZE or COMMIT_WRITE). */
+    Inode checkSize(long inode, long size) {
+        Inode f = regular(inode);
+        if (size < 0) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "size " + size + " for file " + inode + ": expected >= 0");
+        }
+        if (size > MAX_FILE_SIZE) {
+            throw new CfsException(ErrorCode.FILE_TOO_LARGE, "size " + size + " for file " + inode
+                    + ": expected at most " + MAX_FILE_SIZE);
+        }
+        return f;
+    }
+
+    Inode checkOrphan(long inode) {
+        if (!orphans.contains(inode)) {
+            throw new CfsException(ErrorCode.NOT_FOUND, "inode " + inode
+                    + " is not an unlinked file waiting to be freed");
+        }
+        return inodes.get(inode);
+    }
+
+    private static String kind(Inode n) {
+        return n.isDirectory() ? "directory" : "regular file";
+    }
+
+    // ---------------------------------------------------------------- apply
+
+    /**
+     * Applies an operation: checks it against the current state, then changes the state; on a
+     * {@link CfsException} nothing changed. An {@link IllegalStateException} means the operation
+     * contradicts the state in a way no race explains (a corrupt journal or a bug).
+     */
+    public Outcome apply(Operation op) {
+        if (op instanceof Operation.MakeDir o) {
+            return makeDir(o);
+        } else if (op instanceof Operation.CreateFile o) {
+            return createFile(o);
+        } else if (op instanceof Operation.Remove o) {
+            return remove(o);
+        } else if (op instanceof Operation.Rename o) {
+            return rename(o);
+        } else if (op instanceof Operation.SetAttr o) {
+            return setAttr(o);
+        } else if (op instanceof Operation.Allocate o) {
+            return allocate(o);
+        } else if (op instanceof Operation.CommitWrite o) {
+            return commitWrite(o);
+        } else if (op instanceof Operation.FreeOrphan o) {
+            return freeOrphan(o);
+        }
+        throw new IllegalArgumentException("unknown operation " + op);
+    }
+
+    /**
+     * Applies a logged operation during replay. One that failed when it was first applied (it
+     * lost a race with an operation logged before it) fails the same way again and is skipped.
+     */
+    public void replay(Operation op) {
+        try {
+            apply(op);
+        } catch (CfsException e) {
+            log.debug("replay: {} failed as it did when first applied: {}", op, e.getMessage());
+        }
+    }
+
+    private Outcome makeDir(Operation.MakeDir op) {
+        Inode parent = directory(op.parent());
+        checkAbsent(parent, op.name());
+        checkNewInode(op.inode());
+        Inode dir = Inode.directory(op.inode(), parent.number, op.mode() & PERMISSIONS, op.uid(), op.gid(), op.time());
+        inodes.put(dir.number, dir);
+        parent.entries.put(op.name(), dir.number);
+        parent.nlink++;
+        parent.touch(op.time());
+        lastInode = op.inode();
+        return new Outcome(dir.number, 0);
+    }
+
+    private Outcome createFile(Operation.CreateFile op) {
+        Inode parent = directory(op.parent());
+        Long existing = checkCreate(parent, op.name(), op.exclusive());
+        if (existing != null) {
+            return new Outcome(existing, 0);
+        }
+        checkNewInode(op.inode());
+        Inode file = Inode.file(op.inode(), op.mode() & PERMISSIONS, op.uid(), op.gid(), op.pair(), op.time());
+        inodes.put(file.number, file);
+        parent.entries.put(op.name(), file.number);
+        parent.touch(op.time());
+        lastInode = op.inode();
+        return new Outcome(file.number, 0);
+    }
+
+    private void checkNewInode(long number) {
+        if (number <= lastInode) {
+            throw new IllegalStateException("operation creates inode " + number + " but inodes up to " + lastInode
+                    + " were already handed out: expected increasing inode numbers");
+        }
+    }
+
+    private Outcome remove(Operation.Remove op) {
+        Inode parent = directory(op.parent());
+        Inode child = checkRemove(parent, op.name(), op.directory());
+        parent.entries.remove(op.name());
+        parent.touch(op.time());
+        if (child.isDirectory()) {
+            parent.nlink--;
+            inodes.remove(child.number);
+            return new Outcome(child.number, 0);
+        }
+        unlink(child, op.time());
+        return new Outcome(child.number, child.number);
+    }
+
+    /** Drops a file's last name: it lives on, blocks and all, as an orphan until freed. */
+    private void unlink(Inode file, Timespec time) {
+        file.nlink = 0;
+        file.ctime = time;
+        orphans.add(file.number);
+    }
+
+    private Outcome rename(Operation.Rename op) {
+        RenamePlan plan = checkRename(op.srcParent(), op.srcName(), op.dstParent(), op.dstName());
+        if (plan == null) {
+            return new Outcome(directory(op.srcParent()).entries.get(op.srcName()), 0);
+        }
+        Inode src = plan.src();
+        Inode srcDir = plan.srcDir();
+        Inode dstDir = plan.dstDir();
+        long orphaned = 0;
+        if (plan.replaced() != null) {
+            Inode replaced = plan.replaced();
+            dstDir.entries.remove(op.dstName());
+            if (replaced.isDirectory()) {
+                dstDir.nlink--;
+                inodes.remove(replaced.number);
+            } else {
+                unlink(replaced, op.time());
+                orphaned = replaced.number;
+            }
+        }
+        srcDir.entries.remove(op.srcName());
+        dstDir.entries.put(op.dstName(), src.number);
+        if (src.isDirectory() && srcDir != dstDir) {
+            srcDir.nlink--;
+            dstDir.nlink++;
+            src.parent = dstDir.number;
+        }
+        srcDir.touch(op.time());
+        dstDir.touch(op.time());
+        src.ctime = op.time();
+        return new Outcome(src.number, orphaned);
+    }
+
+    private Outcome setAttr(Operation.SetAttr op) {
+        checkSetAttrBits(op.valid());
+        Inode n = (op.valid() & SetAttrRequest.SIZE) != 0 ? checkSize(op.inode(), op.size()) : inode(op.inode());
+        if ((op.valid() & SetAttrRequest.SIZE) != 0) {
+            resize(n, op.size());
+            n.mtime = op.time();
+        }
+        if ((op.valid() & SetAttrRequest.MODE) != 0) {
+            n.mode = op.mode() & PERMISSIONS;
+        }
+        if ((op.valid() & SetAttrRequest.UID) != 0) {
+            n.uid = op.uid();
+        }
+        if ((op.valid() & SetAttrRequest.GID) != 0) {
+            n.gid = op.gid();
+        }
+        if ((op.valid() & SetAttrRequest.ATIME) != 0) {
+            n.atime = op.atime();
+        }
+        if ((op.valid() & SetAttrRequest.MTIME) != 0) {
+            n.mtime = op.mtime();
+        }
+        n.ctime = op.time();
+        return new Outcome(n.number, 0);
+    }
+
+    /**
+     * Sets a file's size and frees every block past the end of the smaller of the old and new
+     * sizes: a shrink drops the blocks past the new end, a grow is sparse (a hole, read as zeros)
+     * and so never exposes blocks allocated past the old end but not committed. The bytes of the
+     * partial last block past the new size are not zeroed here: that is the client's job, since
+     * only it writes block contents.
+     */
+    private void resize(Inode file, long size) {
+        long keep = roundUp(Math.min(file.size, size));
+        for (Extent e : file.extents.truncate(keep)) {
+            space.give(e);
+        }
+        file.size = size;
+    }
+
+    private long roundUp(long bytes) {
+        return (bytes + blockSize - 1) / blockSize * blockSize;
+    }
+
+    private Outcome allocate(Operation.Allocate op) {
+        Inode file = regular(op.inode());
+        List<Extent> byVolume = new ArrayList<>(op.extents());
+        byVolume.sort(Comparator.comparing((Extent e) -> e.pair().value()).thenComparingLong(Extent::volumeOffset));
+        for (int i = 0; i < byVolume.size(); i++) {
+            Extent e = byVolume.get(i);
+            if (e.fileOffset() % blockSize != 0 || e.length() % blockSize != 0 || e.volumeOffset() % blockSize != 0) {
+                throw new IllegalStateException("extent " + e + " of file " + file.number
+                        + " is not aligned to the block size " + blockSize);
+            }
+            if (file.extents.overlaps(e.fileOffset(), e.length())) {
+                throw new IllegalStateException("extent " + e + " of file " + file.number
+                        + " covers bytes the file already has");
+            }
+            if (!space.isFree(e)) {
+                throw new IllegalStateException("extent " + e + " of file " + file.number + " is not free space");
+            }
+            if (i > 0 && byVolume.get(i - 1).pair().equals(e.pair())
+                    && byVolume.get(i - 1).volumeOffset() + byVolume.get(i - 1).length() > e.volumeOffset()) {
+                throw new IllegalStateException("extents " + byVolume.get(i - 1) + " and " + e + " of file "
+                        + file.number + " share volume space");
+            }
+        }
+        for (int i = 1; i < op.extents().size(); i++) {
+            if (op.extents().get(i - 1).fileEnd() > op.extents().get(i).fileOffset()) {
+                throw new IllegalStateException("extents of file " + file.number + " overlap or are out of file order: "
+                        + op.extents());
+            }
+        }
+        boolean first = file.extents.isEmpty();
+        for (Extent e : op.extents()) {
+            space.take(e);
+            file.extents.add(e);
+        }
+        if (first && !op.extents().isEmpty()) {
+            file.pair = op.extents().get(0).pair();
+        }
+        return new Outcome(file.number, 0);
+    }
+
+    private Outcome commitWrite(Operation.CommitWrite op) {
+        Inode file = checkSize(op.inode(), op.size());
+        file.size = Math.max(file.size, op.size());
+        file.mtime = op.mtime();
+        file.ctime = op.time();
+        return new Outcome(file.number, 0);
+    }
+
+    private Outcome freeOrphan(Operation.FreeOrphan op) {
+        Inode file = checkOrphan(op.inode());
+        for (Extent e : file.extents.truncate(0)) {
+            space.give(e);
+        }
+        orphans.remove(file.number);
+        inodes.remove(file.number);
+        return new Outcome(file.number, 0);
+    }
+}

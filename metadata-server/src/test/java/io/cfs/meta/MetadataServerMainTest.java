@@ -1,0 +1,103 @@
+package io.cfs.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetadataServerMainTest {
+    @TempDir
+    Path dir;
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream savedOut;
+    PrintStream savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    Path topology(int port) throws Exception {
+        Path file = dir.resolve("cluster.topology");
+        Files.write(file, List.of(
+                "metadata address=127.0.0.1:" + port + " data=meta",
+                "storage ss1 address=127.0.0.1:7498 data=ss1",
+                "volume ss1:v1 capacity=4MiB",
+                "pair p1 mode=sync master=ss1:v1"));
+        return file;
+    }
+
+    @Test
+    void helpShowsTheOptionsAndDefaults() {
+        assertEquals(0, MetadataServerMain.run("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--config=FILE"), help);
+        assertTrue(help.contains("Default: meta"), help);
+    }
+
+    @Test
+    void aBadTopologyExitsWith2AndNamesTheLine() throws Exception {
+        Path file = dir.resolve("bad.topology");
+        Files.write(file, List.of("metadata address=127.0.0.1:7400 data=meta", "pair p1 mode=fast master=ss1:v1"));
+        assertEquals(2, MetadataServerMain.run("--config", file.toString()));
+        assertTrue(err().contains(file + ":2: mode 'fast' is invalid"), err());
+    }
+
+    @Test
+    void aMissingTopologyExitsWith2() {
+        assertEquals(2, MetadataServerMain.run("--config", dir.resolve("none").toString()));
+        assertTrue(err().contains("does not exist"), err());
+    }
+
+    @Test
+    void anAddressInUseExitsWith1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Path file = topology(taken.getLocalPort());
+            assertEquals(1, MetadataServerMain.run("--config", file.toString(), "--id", "m1"));
+            assertTrue(err().contains("metadata server m1 cannot start: cannot listen on 127.0.0.1:"
+                    + taken.getLocalPort()), err());
+        }
+    }
+
+    @Test
+    void aCorruptJournalExitsWith1() throws Exception {
+        Path file = topology(7499);
+        Path journal = dir.resolve("meta").resolve("journal");
+        Files.createDirectories(journal);
+        Files.write(journal.resolve("journal.log"), "this is not a journal at all, just some plain text".getBytes(StandardCharsets.UTF_8));
+        assertEquals(1, MetadataServerMain.run("--config", file.toString()));
+        assertTrue(err().contains("not a CFS journal"), err());
+    }
+
+    @Test
+    void aMissingOptionIsAUsageError() {
+        assertEquals(2, MetadataServerMain.run());
+        assertTrue(err().contains("--config"), err());
+    }
+}

@@ -1,0 +1,47 @@
+package io.cfs.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.topology.PairId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OpenFilesTest {
+    static final PairId P1 = new PairId("p1");
+    final OpenFiles<String> files = new OpenFiles<>(100);
+
+    @Test
+    void handlesBelongToTheirSession() {
+        OpenFiles.Handle<String> h = files.open("a", 7, P1, 1, true);
+        assertEquals(100, h.id());
+        assertEquals(h, files.get("a", 100));
+        CfsException other = assertThrows(CfsException.class, () -> files.get("b", 100));
+        assertEquals(ErrorCode.BAD_HANDLE, other.code());
+        assertTrue(other.getMessage().contains("no open handle 100"), other.getMessage());
+        assertEquals(ErrorCode.BAD_HANDLE, assertThrows(CfsException.class, () -> files.close("b", 100)).code());
+        assertEquals(h, files.close("a", 100));
+        assertEquals(ErrorCode.BAD_HANDLE, assertThrows(CfsException.class, () -> files.close("a", 100)).code());
+    }
+
+    @Test
+    void aFileIsOpenWhileAnyHandleHoldsIt() {
+        OpenFiles.Handle<String> first = files.open("a", 7, P1, 0, false);
+        OpenFiles.Handle<String> second = files.open("b", 7, P1, 1, false);
+        files.open("b", 8, P1, 2, true);
+        assertTrue(files.isOpen(7));
+        files.close("a", first.id());
+        assertTrue(files.isOpen(7));
+        List<OpenFiles.Handle<String>> closed = files.closeSession("b");
+        assertEquals(2, closed.size());
+        assertEquals(second, closed.get(0));
+        assertFalse(files.isOpen(7));
+        assertFalse(files.isOpen(8));
+        assertFalse(files.knows("b"));
+        assertEquals(List.of(), files.closeSession("b"));
+    }
+}

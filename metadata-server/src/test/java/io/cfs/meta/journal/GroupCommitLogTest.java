@@ -1,0 +1,161 @@
+package io.cfs.meta.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cfs.meta.MutableClock;
+import io.cfs.meta.TestTopologies;
+import io.cfs.meta.namespace.Operation;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.message.Timespec;
+import io.cfs.topology.Topology;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupCommitLogTest {
+    @TempDir
+    Path dir;
+
+    record Item(Operation operation) implements GroupCommitLog.Entry {}
+
+    Topology topology() {
+        return TestTopologies.twoPairs(dir);
+    }
+
+    JournalFile open() throws IOException {
+        JournalFile file = JournalFile.open(dir, new MutableClock(Instant.EPOCH), new OperationCodec(topology().pairs().keySet()));
+        file.replay(op -> { });
+        return file;
+    }
+
+    static Item item(int i) {
+        return new Item(new Operation.MakeDir(1, "d" + i, 2 + i, 0755, 0, 0, new Timespec(i, 0)));
+    }
+
+    @Test
+    void operationsQueuedDuringAnFsyncShareTheNextOne() throws Exception {
+        CountDownLatch firstDurable = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Item> durable = Collections.synchronizedList(new ArrayList<>());
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 1000, new GroupCommitLog.Listener<>() {
+            @Override
+            public void durable(List<Item> batch) {
+                durable.addAll(batch);
+                firstDurable.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void failed(List<Item> batch, IOException cause) {
+                throw new AssertionError("unexpected failure", cause);
+            }
+        });
+        log.start();
+        log.submit(item(0));
+        assertTrue(firstDurable.await(10, TimeUnit.SECONDS));
+        List<Item> expected = new ArrayList<>(List.of(item(0)));
+        List<Thread> clients = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int base = 1 + t * 50;
+            Thread client = new Thread(() -> {
+                for (int i = base; i < base + 50; i++) {
+                    log.submit(item(i));
+                }
+            });
+            clients.add(client);
+            client.start();
+        }
+        for (Thread client : clients) {
+            client.join();
+        }
+        release.countDown();
+        log.close();
+        assertEquals(new GroupCommitLog.Stats(201, 2), log.stats(), "200 operations from 4 threads in one fsync");
+        assertEquals(201, durable.size());
+        for (int i = 1; i <= 200; i++) {
+            expected.add(item(i));
+        }
+        assertTrue(durable.containsAll(expected));
+        List<Operation> replayed = new ArrayList<>();
+        try (JournalFile file = JournalFile.open(dir, new MutableClock(Instant.EPOCH),
+                new OperationCodec(topology().pairs().keySet()))) {
+            assertEquals(201, file.replay(replayed::add));
+        }
+        assertEquals(durable.stream().map(Item::operation).toList(), replayed, "the journal holds them in answer order");
+    }
+
+    @Test
+    void aFullQueueRefusesClientsButNotTheServer() throws Exception {
+        CountDownLatch firstDurable = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 2, new GroupCommitLog.Listener<>() {
+            @Override
+            public void durable(List<Item> batch) {
+                firstDurable.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void failed(List<Item> batch, IOException cause) {
+                throw new AssertionError("unexpected failure", cause);
+            }
+        });
+        log.start();
+        log.submit(item(0));
+        assertTrue(firstDurable.await(10, TimeUnit.SECONDS));
+        log.submit(item(1));
+        log.submit(item(2));
+        CfsException full = assertThrows(CfsException.class, () -> log.submit(item(3)));
+        assertEquals(ErrorCode.UNAVAILABLE, full.code());
+        log.submitUnbounded(item(4));
+        release.countDown();
+        log.close();
+        assertEquals(new GroupCommitLog.Stats(4, 2), log.stats());
+        CfsException closed = assertThrows(CfsException.class, () -> log.submit(item(5)));
+        assertEquals(ErrorCode.UNAVAILABLE, closed.code());
+    }
+
+    @Test
+    void aFailedWriteFailsTheBatchAndEverythingAfter() throws Exception {
+        JournalFile file = open();
+        CompletableFuture<List<Item>> failed = new CompletableFuture<>();
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", file, 100, new GroupCommitLog.Listener<>() {
+            @Override
+            public void durable(List<Item> batch) {
+                failed.completeExceptionally(new AssertionError("a closed file cannot be written"));
+            }
+
+            @Override
+            public void failed(List<Item> batch, IOException cause) {
+                failed.complete(batch);
+            }
+        });
+        file.close();
+        log.start();
+        log.submit(item(0));
+        assertEquals(List.of(item(0)), failed.get(10, TimeUnit.SECONDS));
+        CfsException e = assertThrows(CfsException.class, () -> log.submit(item(1)));
+        assertEquals(ErrorCode.IO_ERROR, e.code());
+        assertTrue(e.getMessage().contains(file.path().toString()), e.getMessage());
+        log.close();
+    }
+}

@@ -28,7 +28,9 @@ public enum ErrorCode {
     /** A request that is well-formed on the wire but makes no sense here (wrong opcode for the daemon). */
     UNSUPPORTED(17),
     /** A bug: the server failed in a way it did not expect. The detail says where. */
-    INTERNAL(18);
+    INTERNAL(18),
+    /** A client session the metadata server no longer has (its lease expired): open files must be reopened. */
+    SESSION_EXPIRED(19);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

@@ -29,6 +29,27 @@ public enum Opcode {
     LAYOUT(0x0113, LayoutReply::decode),
     COMMIT_WRITE(0x0114, CommitWriteRequest::decode),
     CLOSE(0x0115, CloseRequest::decode),
+    SYMLINK(0x0116, SymlinkRequest::decode),
+    READ_LINK(0x0117, ReadLinkRequest::decode),
+    READ_LINK_REPLY(0x0118, ReadLinkReply::decode),
+    LINK(0x0119, LinkRequest::decode),
+    MAKE_NODE(0x011A, MakeNodeRequest::decode),
+    GET_LAYOUT(0x011B, GetLayoutRequest::decode),
+    OPEN_SESSION(0x0120, OpenSessionRequest::decode),
+    SESSION(0x0121, SessionReply::decode),
+    KEEP_ALIVE(0x0122, KeepAliveRequest::decode),
+    STORAGE_HEARTBEAT(0x0130, StorageHeartbeatRequest::decode),
+    // Administration (the cfs status, locate, set-pair and scrub commands): 0x04xx
+    STATUS(0x0401, StatusRequest::decode),
+    STATUS_REPLY(0x0402, StatusReply::decode),
+    SET_PAIR(0x0403, SetPairRequest::decode),
+    LOCATE(0x0404, LocateRequest::decode),
+    LOCATE_REPLY(0x0405, LocateReply::decode),
+    CHECKSUMS(0x0406, ChecksumRequest::decode),
+    CHECKSUMS_REPLY(0x0407, ChecksumReply::decode),
+    COUNT_INVALID(0x0408, CountInvalidRequest::decode),
+    COUNT(0x0409, CountReply::decode),
+    MARK_INVALID(0x040A, MarkInvalidRequest::decode),
     // Block-store (client to storage system): 0x02xx
     READ_DATA(0x0201, ReadDataRequest::decode),
     DATA(0x0202, DataReply::decode),
@@ -41,7 +62,7 @@ public enum Opcode {
     INVALIDATE(0x0302, InvalidateRequest::decode),
     MIRROR_BITMAP(0x0303, MirrorBitmapRequest::decode);
 
-    private static final Opcode[] BY_CODE = new Opcode[0x400];
+    private static final Opcode[] BY_CODE = new Opcode[0x500];
 
     static {
         for (Opcode op : values()) {

@@ -1,6 +1,7 @@
 package io.cfs.protocol;
 
 import io.cfs.topology.PairId;
+import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -47,6 +48,10 @@ public final class Wire {
 
     public static VolumeId readVolume(ByteBuf in) {
         return new VolumeId(readId(in));
+    }
+
+    public static StorageId readStorage(ByteBuf in) {
+        return new StorageId(readId(in));
     }
 
     public static PairId readPair(ByteBuf in) {

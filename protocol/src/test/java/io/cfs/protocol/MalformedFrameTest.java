@@ -76,7 +76,7 @@ class MalformedFrameTest {
     }
 
     @ParameterizedTest(name = "0x{0}")
-    @ValueSource(ints = {0x0000, 0x0003, 0x0100, 0x0116, 0x01FF, 0x0207, 0x0304, 0x03FF, 0x0400, 0x8001, 0xFFFF})
+    @ValueSource(ints = {0x0000, 0x0003, 0x0100, 0x011C, 0x01FF, 0x020B, 0x0304, 0x03FF, 0x0400, 0x040B, 0x8001, 0xFFFF})
     void unknownOpcode(int code) {
         corrupted(frame(code, b -> b.writeLong(5)), "unknown opcode 0x" + Integer.toHexString(code));
     }
@@ -192,6 +192,7 @@ class MalformedFrameTest {
         corrupted(frame(Opcode.MIRROR_BITMAP.code(), b -> {
             str(b, id);
             b.writeInt(1);
+            b.writeByte(0);
         }), quoted);
         corrupted(frame(Opcode.LAYOUT.code(), b -> {
             b.writeInt(1);
@@ -209,11 +210,12 @@ class MalformedFrameTest {
         corrupted(frame(Opcode.MIRROR_BITMAP.code(), b -> {
             str(b, "p".repeat(300));
             b.writeInt(0);
+            b.writeByte(1);
         }), "expected 1..32 characters");
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 19, 31, 32, 0x0100, 0xFFFF})
+    @ValueSource(ints = {0, 20, 31, 32, 0x0100, 0xFFFF})
     void invalidErrorCode(int code) {
         corrupted(frame(Opcode.ERROR.code(), b -> {
             b.writeShort(code);
@@ -236,7 +238,7 @@ class MalformedFrameTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 4, 255})
+    @ValueSource(ints = {0, 8, 255})
     void invalidFileType(int type) {
         corrupted(frame(Opcode.READ_DIR_REPLY.code(), b -> {
             b.writeInt(1);

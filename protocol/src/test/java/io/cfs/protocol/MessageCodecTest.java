@@ -55,7 +55,7 @@ class MessageCodecTest {
             assertSame(op, Opcode.of(op.code()));
             assertTrue(op.code() > 0 && op.code() <= 0xFFFF, op + " does not fit a u16");
         }
-        assertEquals(69, FileAttr.BYTES, "FileAttr.BYTES against its documented layout");
+        assertEquals(73, FileAttr.BYTES, "FileAttr.BYTES against its documented layout");
     }
 
     @ParameterizedTest(name = "{1}")

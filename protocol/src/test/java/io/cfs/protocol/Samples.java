@@ -4,6 +4,7 @@ import static io.cfs.protocol.Frames.str;
 
 import io.cfs.protocol.message.*;
 import io.cfs.topology.PairId;
+import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -50,7 +51,8 @@ public final class Samples {
     static final Timespec T1 = new Timespec(1_700_000_000L, 123_456_789);
     static final Timespec T2 = new Timespec(0, 0);
     static final Timespec T3 = new Timespec(-1L, 999_999_999);
-    static final FileAttr ATTR = new FileAttr(99, FileType.REGULAR, 0644, 1, 1000, 100, 1L << 40, T1, T2, T3);
+    static final FileAttr ATTR = new FileAttr(99, FileType.REGULAR, 0644, 1, 1000, 100, 0, 1L << 40, T1, T2, T3);
+    static final FileAttr FIFO = new FileAttr(7, FileType.CHAR_DEVICE, 0620, 2, 0, 5, (136 << 8) | 3, 0, T2, T2, T1);
     static final PairId P1 = new PairId("p1");
     static final PairId P2 = new PairId("pair-2_x");
     static final VolumeId V1 = new VolumeId("v1");
@@ -215,9 +217,141 @@ public final class Samples {
             b.writeLong(1000);
             b.writeInt(16);
         });
-        add(Opcode.MIRROR_BITMAP, 36, () -> new MirrorBitmapRequest(P1, 1), b -> {
+        add(Opcode.MIRROR_BITMAP, 36, () -> new MirrorBitmapRequest(P1, 1, false), b -> {
             str(b, "p1");
             b.writeInt(1);
+            b.writeByte(0);
+        });
+        add(Opcode.MIRROR_BITMAP, 37, () -> new MirrorBitmapRequest(P2, 3, true), b -> {
+            str(b, P2.value());
+            b.writeInt(3);
+            b.writeByte(1);
+        });
+
+        add(Opcode.ATTR, 38, () -> new AttrReply(FIFO), b -> attr(b, FIFO));
+        add(Opcode.SYMLINK, 39, () -> new SymlinkRequest(1, "latest", "../films/ßeta.mp4", 1000, 100), b -> {
+            b.writeLong(1);
+            str(b, "latest");
+            str(b, "../films/ßeta.mp4");
+            b.writeInt(1000);
+            b.writeInt(100);
+        });
+        add(Opcode.READ_LINK, 40, () -> new ReadLinkRequest(12), b -> b.writeLong(12));
+        add(Opcode.READ_LINK_REPLY, 41, () -> new ReadLinkReply("/abs/target"), b -> str(b, "/abs/target"));
+        add(Opcode.LINK, 42, () -> new LinkRequest(12, 3, "hard"), b -> {
+            b.writeLong(12);
+            b.writeLong(3);
+            str(b, "hard");
+        });
+        add(Opcode.MAKE_NODE, 43, () -> new MakeNodeRequest(3, "pipe", FileType.FIFO, 0600, 0, 1, 2), b -> {
+            b.writeLong(3);
+            str(b, "pipe");
+            b.writeByte(4);
+            b.writeInt(0600);
+            b.writeInt(0);
+            b.writeInt(1);
+            b.writeInt(2);
+        });
+        add(Opcode.GET_LAYOUT, 44, () -> new GetLayoutRequest(9, 1L << 34, 1L << 20), b -> {
+            b.writeLong(9);
+            b.writeLong(1L << 34);
+            b.writeLong(1L << 20);
+        });
+        add(Opcode.OPEN_SESSION, 45, () -> new OpenSessionRequest("host-1", 0), b -> {
+            str(b, "host-1");
+            b.writeLong(0);
+        });
+        add(Opcode.SESSION, 46, () -> new SessionReply(0x1122334455L, 10_000), b -> {
+            b.writeLong(0x1122334455L);
+            b.writeInt(10_000);
+        });
+        add(Opcode.KEEP_ALIVE, 47, () -> new KeepAliveRequest(5), b -> b.writeLong(5));
+        add(Opcode.STORAGE_HEARTBEAT, 48, () -> new StorageHeartbeatRequest(new StorageId("ss2"), 10, 20, 1L << 30,
+                List.of(new MirrorStatus(P1, 1, 17, 1L << 20, 5000), new MirrorStatus(P2, 2, 0, 0, 0))), b -> {
+            str(b, "ss2");
+            b.writeLong(10);
+            b.writeLong(20);
+            b.writeLong(1L << 30);
+            b.writeInt(2);
+            str(b, "p1");
+            b.writeInt(1);
+            b.writeLong(17);
+            b.writeLong(1L << 20);
+            b.writeLong(5000);
+            str(b, P2.value());
+            b.writeInt(2);
+            b.writeLong(0);
+            b.writeLong(0);
+            b.writeLong(0);
+        });
+        add(Opcode.STATUS, 49, StatusRequest::new, b -> {});
+        add(Opcode.STATUS_REPLY, 50, () -> new StatusReply(
+                List.of(new StorageStatus(new StorageId("ss1"), true, 250, 1, 2, 3)),
+                List.of(new MemberStatus(P1, 0, 4, 0, 0, 1L << 30), new MemberStatus(P1, 1, 3, 12, 1 << 20, 0)),
+                List.of(new SessionStatus(77, "host-1", 2, 9000))), b -> {
+            b.writeInt(1);
+            str(b, "ss1");
+            b.writeBoolean(true);
+            b.writeLong(250);
+            b.writeLong(1);
+            b.writeLong(2);
+            b.writeLong(3);
+            b.writeInt(2);
+            str(b, "p1");
+            b.writeInt(0);
+            b.writeInt(4);
+            b.writeLong(0);
+            b.writeLong(0);
+            b.writeLong(1L << 30);
+            str(b, "p1");
+            b.writeInt(1);
+            b.writeInt(3);
+            b.writeLong(12);
+            b.writeLong(1 << 20);
+            b.writeLong(0);
+            b.writeInt(1);
+            b.writeLong(77);
+            str(b, "host-1");
+            b.writeInt(2);
+            b.writeLong(9000);
+        });
+        add(Opcode.STATUS_REPLY, 51, () -> new StatusReply(List.of(), List.of(), List.of()), b -> {
+            b.writeInt(0);
+            b.writeInt(0);
+            b.writeInt(0);
+        });
+        add(Opcode.SET_PAIR, 52, () -> new SetPairRequest(8, P2), b -> {
+            b.writeLong(8);
+            str(b, P2.value());
+        });
+        add(Opcode.LOCATE, 53, () -> new LocateRequest(8), b -> b.writeLong(8));
+        add(Opcode.LOCATE_REPLY, 54, () -> new LocateReply("p1", EXTENTS), b -> {
+            str(b, "p1");
+            extents(b, EXTENTS);
+        });
+        add(Opcode.CHECKSUMS, 55, () -> new ChecksumRequest(V1, 12, 64), b -> {
+            str(b, "v1");
+            b.writeLong(12);
+            b.writeInt(64);
+        });
+        add(Opcode.CHECKSUMS_REPLY, 56, () -> new ChecksumReply(List.of(0xFFFFFFFFL, 0L, 42L)), b -> {
+            b.writeInt(3);
+            b.writeLong(0xFFFFFFFFL);
+            b.writeLong(0);
+            b.writeLong(42);
+        });
+        add(Opcode.COUNT_INVALID, 57, () -> new CountInvalidRequest(P1, 2, 1L << 20, 4L << 20), b -> {
+            str(b, "p1");
+            b.writeInt(2);
+            b.writeLong(1L << 20);
+            b.writeLong(4L << 20);
+        });
+        add(Opcode.COUNT, 58, () -> new CountReply(1234), b -> b.writeLong(1234));
+        add(Opcode.MARK_INVALID, 59, () -> new MarkInvalidRequest(P2, 1, 99, 3), b -> {
+            str(b, P2.value());
+            b.writeInt(1);
+            b.writeLong(99);
+            b.writeInt(3);
         });
     }
 
@@ -272,6 +406,7 @@ public final class Samples {
         b.writeInt(a.nlink());
         b.writeInt(a.uid());
         b.writeInt(a.gid());
+        b.writeInt(a.rdev());
         b.writeLong(a.size());
         time(b, a.atime());
         time(b, a.mtime());

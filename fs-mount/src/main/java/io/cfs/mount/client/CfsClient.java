@@ -563,7 +563,7 @@ public final class CfsClient implements AutoCloseable {
         if (file == null || file.size == attr.size()) {
             return attr;
         }
-        return new FileAttr(attr.inode(), attr.type(), attr.mode(), attr.nlink(), attr.uid(), attr.gid(), file.size,
+        return new FileAttr(attr.inode(), attr.type(), attr.mode(), attr.nlink(), attr.uid(), attr.gid(), attr.rdev(), file.size,
                 attr.atime(), attr.mtime(), attr.ctime());
     }
 

@@ -203,12 +203,17 @@ public final class CfsFuse extends FuseStubFS {
             case DIRECTORY -> FileStat.S_IFDIR;
             case REGULAR -> FileStat.S_IFREG;
             case SYMLINK -> FileStat.S_IFLNK;
+            case FIFO -> FileStat.S_IFIFO;
+            case CHAR_DEVICE -> FileStat.S_IFCHR;
+            case BLOCK_DEVICE -> FileStat.S_IFBLK;
+            case SOCKET -> FileStat.S_IFSOCK;
         };
         stat.st_ino.set(a.inode());
         stat.st_mode.set(type | (a.mode() & 07777));
         stat.st_nlink.set(a.nlink());
         stat.st_uid.set(a.uid());
         stat.st_gid.set(a.gid());
+        stat.st_rdev.set(a.rdev());
         stat.st_size.set(a.size());
         stat.st_blksize.set(blockSize);
         stat.st_blocks.set((a.size() + 511) / 512);

@@ -28,6 +28,7 @@ final class Errno {
         TABLE.put(ErrorCode.FILE_TOO_LARGE, ErrorCodes.EFBIG());
         TABLE.put(ErrorCode.UNSUPPORTED, ErrorCodes.EOPNOTSUPP());
         TABLE.put(ErrorCode.INTERNAL, ErrorCodes.EIO());
+        TABLE.put(ErrorCode.SESSION_EXPIRED, ErrorCodes.EIO());
         for (ErrorCode code : ErrorCode.values()) {
             if (!TABLE.containsKey(code)) {
                 throw new ExceptionInInitializerError("no errno for " + code);

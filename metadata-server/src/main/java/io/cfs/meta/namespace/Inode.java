@@ -70,6 +70,6 @@ final class Inode {
     }
 
     FileAttr attr() {
-        return new FileAttr(number, type, mode, nlink, uid, gid, size, atime, mtime, ctime);
+        return new FileAttr(number, type, mode, nlink, uid, gid, 0, size, atime, mtime, ctime);
     }
 }

@@ -2,7 +2,7 @@ package io.cfs.protocol.message;
 
 /** The kind of a namespace entry. Wire: one byte, {@link #code()}. */
 public enum FileType {
-    DIRECTORY(1), REGULAR(2), SYMLINK(3);
+    DIRECTORY(1), REGULAR(2), SYMLINK(3), FIFO(4), CHAR_DEVICE(5), BLOCK_DEVICE(6), SOCKET(7);
 
     private final int code;
 
@@ -20,6 +20,6 @@ public enum FileType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("file type " + code + ": expected 1..3");
+        throw new IllegalArgumentException("file type " + code + ": expected 1..7");
     }
 }

@@ -11,9 +11,12 @@ import io.netty.buffer.ByteBuf;
  * that it learns which clusters went stale while it was away before it serves them. Reply: a
  * {@link DataReply} holding the bits as {@link java.util.BitSet#toByteArray()} lays them out.
  *
- * <p>Body: {@code string pair | i32 member}.
+ * <p>{@code fresh}: the asking mirror's copy was just created empty; the master marks every
+ * written cluster invalid for it before answering.
+ *
+ * <p>Body: {@code string pair | i32 member | u8 fresh}.
  */
-public record MirrorBitmapRequest(PairId pair, int member) implements Message {
+public record MirrorBitmapRequest(PairId pair, int member, boolean fresh) implements Message {
     @Override
     public Opcode opcode() {
         return Opcode.MIRROR_BITMAP;
@@ -23,9 +26,10 @@ public record MirrorBitmapRequest(PairId pair, int member) implements Message {
     public void encode(ByteBuf out) {
         Wire.writeString(out, pair.value());
         out.writeInt(member);
+        out.writeBoolean(fresh);
     }
 
     public static MirrorBitmapRequest decode(ByteBuf in) {
-        return new MirrorBitmapRequest(Wire.readPair(in), in.readInt());
+        return new MirrorBitmapRequest(Wire.readPair(in), in.readInt(), in.readBoolean());
     }
 }

@@ -96,7 +96,7 @@ class RpcTest {
 
     static FileAttr attr(long inode) {
         Timespec t = new Timespec(inode, 0);
-        return new FileAttr(inode, FileType.REGULAR, 0644, 1, 0, 0, inode * 10, t, t, t);
+        return new FileAttr(inode, FileType.REGULAR, 0644, 1, 0, 0, 0, inode * 10, t, t, t);
     }
 
     /**

@@ -126,7 +126,7 @@ unmount() {
 build_if_needed() {
   [ -n "${CFS_NO_BUILD:-}" ] && return 0
   local stale=""
-  for m in metadata-server block-store fs-mount; do
+  for m in metadata-server block-store fs-mount admin; do
     local jar="$home/$m/target/$m.jar"
     if [ ! -f "$jar" ] || [ -n "$(find "$home/protocol" "$home/$m" "$home/pom.xml" -newer "$jar" \
          \( -path '*/src/main/*' -o -name pom.xml \) -type f -print -quit)" ]; then
@@ -135,7 +135,7 @@ build_if_needed() {
   done
   if [ -n "$stale" ]; then
     echo "building:$stale" >&2
-    (cd "$home" && mvn -B -q -DskipTests package -pl metadata-server,block-store,fs-mount -am) >&2 \
+    (cd "$home" && mvn -B -q -DskipTests package -pl metadata-server,block-store,fs-mount,admin -am) >&2 \
       || die "the build failed (see above)"
   fi
 }

@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One pipelined connection to a CFS daemon. Requests carry ids and many may be in flight; each
@@ -43,6 +45,8 @@ public final class RpcClient implements AutoCloseable {
     private final Object connectLock = new Object();
     private volatile ChannelFuture connection;
     private volatile boolean closed;
+    private volatile Supplier<Message> greeting;
+    private volatile Consumer<CompletableFuture<Message>> greetingReply;
 
     public RpcClient(String name, InetSocketAddress remote, EventLoopGroup group, Duration timeout) {
         this.name = name;
@@ -60,6 +64,15 @@ public final class RpcClient implements AutoCloseable {
                         ch.pipeline().addLast("replies", new ReplyHandler());
                     }
                 });
+    }
+
+    /**
+     * Sends {@code message} first on every new connection, before any queued request, and hands its
+     * reply to {@code onReply} (e.g. binding the connection to a session after a reconnect).
+     */
+    public void greeting(Supplier<Message> message, Consumer<CompletableFuture<Message>> onReply) {
+        this.greetingReply = onReply;
+        this.greeting = message;
     }
 
     public InetSocketAddress remote() {
@@ -84,30 +97,41 @@ public final class RpcClient implements AutoCloseable {
             reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": client closed"));
             return reply;
         }
-        long id = ids.incrementAndGet();
-        pending.put(id, call);
         ChannelFuture conn = connect();
         conn.addListener(f -> {
             if (!f.isSuccess()) {
                 release(request);
-                fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot connect to " + remote + ": "
-                        + f.cause().getMessage(), f.cause()));
+                reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot connect to "
+                        + remote + ": " + f.cause().getMessage(), f.cause()));
                 return;
             }
-            Channel ch = conn.channel();
-            call.channel = ch;
-            var timer = ch.eventLoop().schedule(() -> fail(id, new CfsException(ErrorCode.UNAVAILABLE, name
-                    + ": no reply from " + remote + " to " + request.opcode() + " within " + timeout.toMillis()
-                    + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
-            reply.whenComplete((r, e) -> timer.cancel(false));
-            ch.writeAndFlush(new Envelope(id, request)).addListener(w -> {
-                if (!w.isSuccess()) {
-                    fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot send to " + remote + ": "
-                            + w.cause().getMessage(), w.cause()));
-                }
-            });
+            send(conn, request, call);
         });
         return reply;
+    }
+
+    private CompletableFuture<Message> send(ChannelFuture conn, Message request) {
+        Call call = new Call();
+        send(conn, request, call);
+        return call.reply;
+    }
+
+    /** Sends a request on a connected channel, failing it with UNAVAILABLE if no reply comes in time. */
+    private void send(ChannelFuture conn, Message request, Call call) {
+        long id = ids.incrementAndGet();
+        pending.put(id, call);
+        Channel ch = conn.channel();
+        call.channel = ch;
+        var timer = ch.eventLoop().schedule(() -> fail(id, new CfsException(ErrorCode.UNAVAILABLE, name
+                + ": no reply from " + remote + " to " + request.opcode() + " within " + timeout.toMillis()
+                + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        call.reply.whenComplete((r, e) -> timer.cancel(false));
+        ch.writeAndFlush(new Envelope(id, request)).addListener(w -> {
+            if (!w.isSuccess()) {
+                fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot send to " + remote + ": "
+                        + w.cause().getMessage(), w.cause()));
+            }
+        });
     }
 
     /** Sends a request and waits for a reply of the expected type. */
@@ -147,6 +171,16 @@ public final class RpcClient implements AutoCloseable {
             if (c == null || (c.isDone() && !(c.isSuccess() && c.channel().isActive()))) {
                 c = bootstrap.connect(remote);
                 connection = c;
+                Supplier<Message> hello = greeting;
+                if (hello != null) {
+                    // registered before any caller's listener, so it is the first request on the wire
+                    ChannelFuture conn = c;
+                    conn.addListener(f -> {
+                        if (f.isSuccess()) {
+                            greetingReply.accept(send(conn, hello.get()));
+                        }
+                    });
+                }
             }
             return c;
         }

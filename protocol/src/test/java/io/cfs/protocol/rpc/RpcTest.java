@@ -2,6 +2,7 @@ package io.cfs.protocol.rpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -342,6 +343,33 @@ class RpcTest {
         server(address, RpcTest::handle);
         assertEquals(new AttrReply(attr(3)), c.call(new GetAttrRequest(3), AttrReply.class));
         assertEquals(new AttrReply(attr(4)), c.call(new GetAttrRequest(4), AttrReply.class));
+    }
+
+    @Test
+    void greetingGoesFirstOnEveryNewConnection() throws Exception {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        RequestHandler recording = (ch, m) -> {
+            seen.add(ch.id().asShortText() + " " + m);
+            return handle(ch, m);
+        };
+        RpcServer first = server(ANY_LOOPBACK_PORT, recording);
+        InetSocketAddress address = first.address();
+        RpcClient c = client(address, SHORT);
+        List<Message> greetingReplies = java.util.Collections.synchronizedList(new ArrayList<>());
+        c.greeting(() -> new GetAttrRequest(100), reply -> reply.thenAccept(greetingReplies::add));
+        c.call(new GetAttrRequest(1), AttrReply.class);
+        first.close();
+        resources.remove(first);
+        server(address, recording);
+        c.call(new GetAttrRequest(2), AttrReply.class);
+
+        assertEquals(4, seen.size(), "two connections, each greeting then a call: " + seen);
+        assertTrue(seen.get(0).contains("inode=100") && seen.get(1).contains("inode=1]"), seen.toString());
+        assertTrue(seen.get(2).contains("inode=100") && seen.get(3).contains("inode=2]"), seen.toString());
+        String firstConnection = seen.get(0).split(" ")[0];
+        assertEquals(firstConnection, seen.get(1).split(" ")[0]);
+        assertNotEquals(firstConnection, seen.get(2).split(" ")[0]);
+        assertEquals(List.of(new AttrReply(attr(100)), new AttrReply(attr(100))), greetingReplies);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.cfs.blockstore;
 import io.cfs.blockstore.bitmap.BitmapFile;
 import io.cfs.blockstore.bitmap.BitmapTable;
 import io.cfs.blockstore.mirror.ClusterStripes;
+import io.cfs.blockstore.mirror.FreshMarker;
 import io.cfs.blockstore.mirror.MasterPair;
 import io.cfs.blockstore.mirror.MasterPair.MirrorLink;
 import io.cfs.blockstore.mirror.MirrorReplica;
@@ -49,9 +50,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A storage system: its volumes (sparse files under {@code <data>/volumes}), the Bitmap Table
- * rows of the pairs it masters ({@code <data>/bitmaps}), the stale maps of the mirrors it holds
- * for masters elsewhere ({@code <data>/stale}), the Sync Daemon, the Sync Client and the RPC
- * server that serves them all.
+ * rows and written bitmaps of the pairs it masters ({@code <data>/bitmaps}), the stale maps (and
+ * fresh marks) of the mirrors it holds for masters elsewhere ({@code <data>/stale}), the Sync
+ * Daemon, the Sync Client and the RPC server that serves them all.
+ *
+ * <p>A mirror volume created empty (first start, a replaced disk) needs exactly the clusters ever
+ * written on its master: a mirror on this storage system gets the master's written bitmap or-ed
+ * into its Bitmap Table row here at startup; a mirror of a master elsewhere asks its master as
+ * fresh (see {@link MirrorReplica}).
  */
 public final class BlockStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockStore.class);
@@ -80,6 +86,11 @@ public final class BlockStore implements AutoCloseable {
     /** The stale map of a mirror held for a master on another storage system. */
     public static Path staleFile(Path data, VolumeId volume) {
         return data.resolve("stale").resolve(volume.value() + ".bits");
+    }
+
+    /** The fresh mark of such a mirror: its volume was created empty and its master has not yet confirmed it. */
+    public static Path freshFile(Path data, VolumeId volume) {
+        return data.resolve("stale").resolve(volume.value() + ".fresh");
     }
 
     /**
@@ -122,7 +133,9 @@ public final class BlockStore implements AutoCloseable {
         // Bitmaps first, so that "this volume needs a full copy" is on disk before the empty volume file is.
         BitmapTable table = new BitmapTable(data.resolve("bitmaps"));
         Map<PairSpec, List<BitmapFile>> rows = new LinkedHashMap<>();
+        Map<PairSpec, BitmapFile> written = new HashMap<>();
         Map<VolumeAddress, BitmapFile> staleMaps = new HashMap<>();
+        Map<VolumeAddress, FreshMarker> freshMarkers = new HashMap<>();
         resources.push(() -> {
             table.force();
             staleMaps.values().forEach(BitmapFile::force);
@@ -130,12 +143,16 @@ public final class BlockStore implements AutoCloseable {
         for (PairSpec pair : topology.sortedPairs()) {
             long clusters = MasterPair.clustersOf(topology.volume(pair.master()).capacity(), clusterSize);
             if (pair.master().storage().equals(id)) {
-                rows.put(pair, openRows(table, pair, clusters, existed));
+                BitmapFile w = openWritten(table, pair, clusters, existed.get(pair.master()));
+                written.put(pair, w);
+                rows.put(pair, openRows(table, pair, clusters, existed, w));
             } else {
                 for (int member = 1; member <= pair.mirrors().size(); member++) {
                     VolumeAddress mirror = pair.member(member);
                     if (mirror.storage().equals(id)) {
-                        staleMaps.put(mirror, openStaleMap(data, mirror, clusters, existed.get(mirror)));
+                        FreshMarker fresh = new FreshMarker(freshFile(data, mirror.volume()));
+                        staleMaps.put(mirror, openStaleMap(data, mirror, clusters, existed.get(mirror), fresh));
+                        freshMarkers.put(mirror, fresh);
                     }
                 }
             }
@@ -173,7 +190,7 @@ public final class BlockStore implements AutoCloseable {
                 links.add(new MirrorLink(member, mirror, e.getValue().get(member - 1), local));
             }
             MasterPair master = new MasterPair(pair, volumes.get(pair.master().volume()), clusterSize, links,
-                    new ClusterStripes(ClusterStripes.DEFAULT_STRIPES), peers, disk, daemon::wake);
+                    written.get(pair), new ClusterStripes(ClusterStripes.DEFAULT_STRIPES), peers, disk, daemon::wake);
             masters.put(pair.id(), master);
             daemon.register(master);
             roles.put(pair.master().volume(), new VolumeRole.Master(master));
@@ -187,8 +204,8 @@ public final class BlockStore implements AutoCloseable {
             VolumeAddress mirror = e.getKey();
             PairSpec pair = topology.pairOf(mirror).orElseThrow();
             MirrorReplica replica = new MirrorReplica(pair, pair.members().indexOf(mirror), volumes.get(mirror.volume()),
-                    e.getValue(), clusterSize, topology.volume(pair.master()).capacity(), disk, syncClient,
-                    options.ticker()::nanoTime);
+                    e.getValue(), freshMarkers.get(mirror), clusterSize, topology.volume(pair.master()).capacity(), disk,
+                    syncClient, options.ticker()::nanoTime);
             syncClient.register(replica);
             roles.put(mirror.volume(), new VolumeRole.RemoteMirror(replica));
         }
@@ -244,22 +261,44 @@ public final class BlockStore implements AutoCloseable {
         return channel; // closing the channel releases the lock
     }
 
+    /**
+     * Opens the written bitmap of a pair mastered here. A master volume that held data before the
+     * bitmap was kept (an older data folder) counts as written everywhere.
+     */
+    private static BitmapFile openWritten(BitmapTable table, PairSpec pair, long clusters, boolean masterExisted)
+            throws IOException {
+        BitmapFile written = table.openWritten(pair.id(), clusters, masterExisted);
+        if (written.created() && masterExisted) {
+            log.info("pair {}: master {} has no written bitmap yet (an older data folder): every cluster counts as "
+                    + "written", pair.id(), pair.master());
+        }
+        return written;
+    }
+
     private static List<BitmapFile> openRows(BitmapTable table, PairSpec pair, long clusters,
-                                             Map<VolumeAddress, Boolean> existed) throws IOException {
+                                             Map<VolumeAddress, Boolean> existed, BitmapFile written)
+            throws IOException {
         boolean masterExisted = existed.get(pair.master());
         List<BitmapFile> rows = new ArrayList<>();
         boolean rowsExisted = false;
         for (int member = 1; member <= pair.mirrors().size(); member++) {
             VolumeAddress mirror = pair.member(member);
             rowsExisted |= table.exists(pair.id(), member);
-            // A new row of a master that holds data: the mirror may lack any of it (e.g. a mirror just added).
-            BitmapFile row = table.open(pair.id(), member, clusters, masterExisted);
-            if (row.created() && masterExisted) {
+            // A mirror here created empty lacks exactly what was ever written on the master.
+            boolean createdEmptyHere = Boolean.FALSE.equals(existed.get(mirror));
+            // A new row of a master that holds data, for a mirror that may hold anything (e.g. a mirror
+            // just added): the mirror may lack any of it.
+            BitmapFile row = table.open(pair.id(), member, clusters, masterExisted && !createdEmptyHere);
+            if (createdEmptyHere) {
+                row.or(written.toBitSet());
+                row.force(); // before the empty volume file exists
+                if (masterExisted) {
+                    log.info("pair {}: mirror {} was created empty: the {} clusters written on the master will be "
+                            + "copied to it", pair.id(), mirror, written.cardinality());
+                }
+            } else if (row.created() && masterExisted) {
                 log.info("pair {}: new Bitmap Table row for mirror {}: the whole volume will be copied to it",
                         pair.id(), mirror);
-            } else if (!row.created() && masterExisted && Boolean.FALSE.equals(existed.get(mirror))) {
-                row.setAll();
-                log.info("pair {}: mirror {} was created empty: the whole volume will be copied to it", pair.id(), mirror);
             }
             rows.add(row);
         }
@@ -270,17 +309,27 @@ public final class BlockStore implements AutoCloseable {
         return rows;
     }
 
-    private static BitmapFile openStaleMap(Path data, VolumeAddress mirror, long clusters, boolean volumeExisted)
-            throws IOException {
-        // A volume created empty lacks everything; neither this storage system nor the master can know
-        // more, so all of it is stale until copied.
-        BitmapFile stale = BitmapFile.open(staleFile(data, mirror.volume()), clusters, !volumeExisted);
+    /**
+     * Opens the stale map of a mirror of a master elsewhere. A volume created empty is marked fresh
+     * (before its file exists) and all stale: it is served from the master until the master, asked
+     * as fresh, has said which clusters were ever written.
+     */
+    private static BitmapFile openStaleMap(Path data, VolumeAddress mirror, long clusters, boolean volumeExisted,
+                                           FreshMarker fresh) throws IOException {
+        if (!volumeExisted) {
+            fresh.create();
+        }
+        boolean isFresh = !volumeExisted || fresh.exists();
+        BitmapFile stale = BitmapFile.open(staleFile(data, mirror.volume()), clusters, isFresh);
         if (!volumeExisted) {
             if (!stale.created()) {
                 stale.setAll();
             }
-            log.info("mirror {} was created empty: all {} clusters are stale until copied from the master", mirror,
-                    clusters);
+            log.info("mirror {} was created empty: served from its master until the master confirms which of its "
+                    + "{} clusters were ever written", mirror, clusters);
+        } else if (isFresh) {
+            log.info("mirror {} was created empty at an earlier start and its master has not confirmed it yet: "
+                    + "asking again", mirror);
         }
         return stale;
     }

@@ -37,6 +37,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves the requests of one storage system. Runs on the Netty event loop and hands every disk
@@ -45,6 +47,7 @@ import java.util.concurrent.RejectedExecutionException;
  * connection. Every request carrying data is released exactly once, whatever happens.
  */
 final class RequestDispatcher implements RequestHandler {
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
     private static final OkReply OK = new OkReply();
 
     private final StorageId self;
@@ -176,6 +179,13 @@ final class RequestDispatcher implements RequestHandler {
         }
         MasterPair.MirrorLink link = pair.mirror(b.member());
         return onDisk(() -> {
+            if (b.fresh()) {
+                // Before the answer, so the mirror never trusts a cluster the Sync Daemon will not push.
+                pair.markWrittenInvalid(link);
+                log.info("pair {}: mirror {} was created empty: its {} written clusters are marked for copying "
+                        + "({} invalid clusters for it)", b.pair(), link.address(), pair.writtenClusters(),
+                        link.row().cardinality());
+            }
             byte[] bits = link.row().toByteArray();
             if (bits.length > MessageCodec.MAX_DATA) {
                 throw new CfsException(ErrorCode.UNSUPPORTED, "the Bitmap Table row of mirror " + link.address()

@@ -110,9 +110,9 @@ class ServerTest {
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
         e = assertThrows(CfsException.class, () -> c.call(new LookupRequest(1, "x"), OkReply.class));
         assertEquals(ErrorCode.UNSUPPORTED, e.code());
-        e = assertThrows(CfsException.class, () -> c.call(new MirrorBitmapRequest(new PairId("p1"), 3), DataReply.class));
+        e = assertThrows(CfsException.class, () -> c.call(new MirrorBitmapRequest(new PairId("p1"), 3, false), DataReply.class));
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-        e = assertThrows(CfsException.class, () -> c.call(new MirrorBitmapRequest(new PairId("p9"), 1), DataReply.class));
+        e = assertThrows(CfsException.class, () -> c.call(new MirrorBitmapRequest(new PairId("p9"), 1, false), DataReply.class));
         assertEquals(ErrorCode.NOT_FOUND, e.code());
     }
 
@@ -120,7 +120,7 @@ class ServerTest {
     void servesTheBitmapTableRowOfAMirror() {
         cluster.store("ss1").pauseSync(true);
         cluster.write("ss1", "v1", 3 * (16 << 10) + 1, new byte[16 << 10]); // clusters 3 and 4
-        DataReply reply = cluster.client("ss1").call(new MirrorBitmapRequest(new PairId("p1"), 2), DataReply.class);
+        DataReply reply = cluster.client("ss1").call(new MirrorBitmapRequest(new PairId("p1"), 2, false), DataReply.class);
         try {
             BitSet bits = BitSet.valueOf(ByteBufUtil.getBytes(reply.data()));
             BitSet expected = new BitSet();

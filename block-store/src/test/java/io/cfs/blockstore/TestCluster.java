@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.FlushRequest;
+import io.cfs.protocol.message.MirrorBitmapRequest;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.ReadDataRequest;
 import io.cfs.protocol.message.VolumeInfoReply;
@@ -13,6 +14,7 @@ import io.cfs.protocol.message.VolumeInfoRequest;
 import io.cfs.protocol.message.WriteDataRequest;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
+import io.cfs.topology.PairId;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.Topology;
 import io.cfs.topology.VolumeId;
@@ -26,6 +28,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -113,6 +116,21 @@ final class TestCluster implements AutoCloseable {
 
     long invalid(String ss, String volume) {
         return client(ss).call(new VolumeInfoRequest(new VolumeId(volume)), VolumeInfoReply.class).invalidClusters();
+    }
+
+    /** Asks storage system {@code ss} for its Bitmap Table row of a mirror, as a mirror's storage system does. */
+    BitSet mirrorBitmap(String ss, String pair, int member, boolean fresh) {
+        DataReply reply = client(ss).call(new MirrorBitmapRequest(new PairId(pair), member, fresh), DataReply.class);
+        try {
+            return BitSet.valueOf(ByteBufUtil.getBytes(reply.data()));
+        } finally {
+            reply.data().release();
+        }
+    }
+
+    /** The fresh mark of a mirror held by {@code ss} for a master elsewhere. */
+    Path freshFile(String ss, String volume) {
+        return BlockStore.freshFile(topology.storage(new StorageId(ss)).data(), new VolumeId(volume));
     }
 
     Path file(String ss, String volume) {

@@ -175,6 +175,19 @@ public final class BitmapFile {
         }
     }
 
+    /** Clears every bit that is clear in {@code mask} (bits beyond the mask's length count as clear). */
+    public synchronized void and(BitSet mask) {
+        long[] m = mask.toLongArray();
+        for (int w = 0; w < words(); w++) {
+            long old = word(w);
+            long now = old & (w < m.length ? m[w] : 0L);
+            if (now != old) {
+                putWord(w, now);
+                count += Long.bitCount(now) - Long.bitCount(old);
+            }
+        }
+    }
+
     /** The index of the first set bit at or after {@code from}, or -1. */
     public synchronized long nextSetBit(long from) {
         if (from < 0) {

@@ -12,6 +12,11 @@ import java.util.TreeMap;
  * mirror, one bit per cluster of the master, set while that mirror lacks the master's bytes of the
  * cluster. Each row is a {@link BitmapFile} {@code <dir>/<pair>-m<member>.bits}. The rows are
  * fixed at startup (one per mirror of the topology), so the table is bounded by the topology.
+ *
+ * <p>Beside the rows, each pair has a written bitmap {@code <dir>/<pair>-written.bits}: one bit
+ * per cluster of the master, set (before the ack, like a row's bits) by every write that touches
+ * the cluster and never cleared. The clusters it leaves clear hold only zeros on the master, so a
+ * mirror created empty needs exactly the set ones.
  */
 public final class BitmapTable {
     private final Path dir;
@@ -24,6 +29,11 @@ public final class BitmapTable {
     /** The file of one row. */
     public Path file(PairId pair, int member) {
         return dir.resolve(pair.value() + "-m" + member + ".bits");
+    }
+
+    /** The file of a pair's written bitmap. */
+    public Path writtenFile(PairId pair) {
+        return dir.resolve(pair.value() + "-written.bits");
     }
 
     /** Whether the row's file exists (before {@link #open}). */
@@ -49,7 +59,22 @@ public final class BitmapTable {
         return row;
     }
 
-    /** Forces every row to the disk. */
+    /**
+     * Opens (or creates) the written bitmap of {@code pair}, one bit per cluster of its master. A
+     * new one starts with every bit set when {@code fillIfCreated} (a master volume that already
+     * held data before written bitmaps were kept: any cluster may hold data).
+     */
+    public synchronized BitmapFile openWritten(PairId pair, long clusters, boolean fillIfCreated) throws IOException {
+        String key = pair.value() + "-written";
+        if (rows.containsKey(key)) {
+            throw new IllegalStateException("the written bitmap of pair " + pair + " is already open");
+        }
+        BitmapFile written = BitmapFile.open(writtenFile(pair), clusters, fillIfCreated);
+        rows.put(key, written);
+        return written;
+    }
+
+    /** Forces every row and written bitmap to the disk. */
     public synchronized void force() {
         rows.values().forEach(BitmapFile::force);
     }

@@ -12,6 +12,9 @@ public interface MasterFetcher {
     /** Reads exactly {@code length} bytes of a master volume; the caller releases the buffer. */
     CompletableFuture<ByteBuf> read(VolumeAddress master, long offset, int length);
 
-    /** The master's Bitmap Table row of mirror {@code member} of {@code pair}. */
-    CompletableFuture<BitSet> mirrorBitmap(StorageId masterStorage, PairId pair, int member);
+    /**
+     * The master's Bitmap Table row of mirror {@code member} of {@code pair}; {@code fresh}: the
+     * mirror's volume was created empty, so the master first marks every cluster written on it.
+     */
+    CompletableFuture<BitSet> mirrorBitmap(StorageId masterStorage, PairId pair, int member, boolean fresh);
 }

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A pair whose master volume is on this storage system: the write path that mirrors each write as
- * the pair's mode says, the pair's rows of the Bitmap Table, the cluster stripes that order writes
+ * the pair's mode says, the pair's rows of the Bitmap Table, its written bitmap (every cluster a
+ * write ever touched, what a mirror created empty lacks), the cluster stripes that order writes
  * against the Sync Daemon's copies, and the Check Invalid read of a mirror held on this same
  * storage system.
  *
@@ -54,21 +55,28 @@ public final class MasterPair {
     private final int clusterSize;
     private final long clusters;
     private final List<MirrorLink> mirrors;
+    private final BitmapFile written;
     private final ClusterStripes stripes;
     private final Peers peers;
     private final Executor disk;
     private final Runnable wakeSync;
 
     /**
+     * @param written  the pair's written bitmap: one bit per cluster of the master, set by every write
      * @param wakeSync called when bits were set that the Sync Daemon must copy
      */
-    public MasterPair(PairSpec spec, Volume master, int clusterSize, List<MirrorLink> mirrors, ClusterStripes stripes,
-                      Peers peers, Executor disk, Runnable wakeSync) {
+    public MasterPair(PairSpec spec, Volume master, int clusterSize, List<MirrorLink> mirrors, BitmapFile written,
+                      ClusterStripes stripes, Peers peers, Executor disk, Runnable wakeSync) {
         this.spec = spec;
         this.master = master;
         this.clusterSize = clusterSize;
         this.clusters = clustersOf(master.capacity(), clusterSize);
         this.mirrors = List.copyOf(mirrors);
+        if (written.size() != clusters) {
+            throw new IllegalArgumentException(written + " has " + written.size() + " bits: expected one per cluster of "
+                    + "master " + spec.master() + " (" + clusters + ")");
+        }
+        this.written = written;
         this.stripes = stripes;
         this.peers = peers;
         this.disk = disk;
@@ -116,6 +124,23 @@ public final class MasterPair {
                 + ": expected 1.." + mirrors.size());
     }
 
+    /** The clusters any write ever touched on the master (the others hold only zeros). */
+    public long writtenClusters() {
+        return written.cardinality();
+    }
+
+    /**
+     * For a mirror whose volume was just created empty: marks every cluster ever written on the
+     * master invalid in its Bitmap Table row (the others are zero on both sides), makes the row
+     * durable and wakes the Sync Daemon. Idempotent: asking again only marks them again. Blocks on
+     * disk I/O.
+     */
+    public void markWrittenInvalid(MirrorLink m) {
+        m.row().or(written.toBitSet());
+        m.row().force();
+        wakeSync.run();
+    }
+
     /** Set bits summed over the mirrors: clusters the Sync Daemon has still to copy. */
     public long invalidClusters() {
         long n = 0;
@@ -141,6 +166,8 @@ public final class MasterPair {
             }
             long first = offset / clusterSize;
             long count = (offset + length - 1) / clusterSize - first + 1;
+            // Before the master changes, like the Bitmap Table rows: what a mirror created empty must get.
+            written.set(first, count);
             return spec.mode() == PairMode.SYNC ? writeSync(offset, data, first, count)
                     : writeAsync(offset, data, first, count);
         } catch (IOException | RuntimeException e) {
@@ -300,6 +327,7 @@ public final class MasterPair {
      */
     public CompletableFuture<Void> flush() throws IOException {
         master.force();
+        written.force();
         for (MirrorLink m : mirrors) {
             m.row().force();
         }

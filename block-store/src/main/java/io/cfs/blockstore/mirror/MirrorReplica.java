@@ -19,6 +19,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A mirror volume held here whose master is on another storage system, with this storage
@@ -31,11 +33,20 @@ import java.util.function.LongSupplier;
  * the map is unconfirmed (the master may have marked clusters while this storage system was away)
  * and every read is served from the master.
  *
+ * <p>A mirror whose volume was created empty is <em>fresh</em> (persisted by a {@link
+ * FreshMarker}) until confirmed: its map starts all stale, it asks the master with {@code fresh}
+ * set, and the master marks every cluster ever written on it invalid in this mirror's row before
+ * answering. The answer then replaces the map rather than being or-ed in: a cluster the master
+ * does not mark is zero on both sides. Only clusters invalidated here since the request was sent
+ * stay stale beyond the answer (they changed after it), and a cluster a master push made valid
+ * here stays valid. The master's Sync Daemon pushes the rest; nothing is pulled.
+ *
  * <p>Each stripe of clusters has a generation, bumped by every invalidation and replica write: a
  * cluster pulled from the master (see {@link #pullApply}) is only stored if its generation did not
  * move while the bytes were on their way, so an older copy never overwrites a newer one.
  */
 public final class MirrorReplica {
+    private static final Logger log = LoggerFactory.getLogger(MirrorReplica.class);
     private static final int STRIPES = ClusterStripes.DEFAULT_STRIPES;
 
     private final PairSpec pair;
@@ -49,18 +60,24 @@ public final class MirrorReplica {
     private final OrderedExecutor serial;
     private final MasterFetcher master;
     private final LongSupplier clock;
+    private final FreshMarker freshMarker;
     /** Touched only on {@link #serial}. */
     private final long[] generations = new long[STRIPES];
+    /** While a fresh confirmation is asked: the clusters invalidated since. Touched only on {@link #serial}. */
+    private BitSet invalidatedSinceAsked;
+    private volatile boolean fresh;
     private volatile boolean confirmed;
     private volatile long lastChangeNanos;
 
     /**
      * @param stale          the persisted stale map, one bit per cluster of the master
+     * @param freshMarker    where this mirror's fresh mark is kept: the mirror is fresh if it exists
+     *                       (null: never fresh)
      * @param masterCapacity the capacity of the master volume (a mirror may be larger)
      * @param clock          nanoTime source for {@link #lastChangeNanos()}
      */
-    public MirrorReplica(PairSpec pair, int member, Volume volume, BitmapFile stale, int clusterSize,
-                         long masterCapacity, Executor disk, MasterFetcher master, LongSupplier clock) {
+    public MirrorReplica(PairSpec pair, int member, Volume volume, BitmapFile stale, FreshMarker freshMarker,
+                         int clusterSize, long masterCapacity, Executor disk, MasterFetcher master, LongSupplier clock) {
         this.pair = pair;
         this.member = member;
         this.address = pair.member(member);
@@ -77,6 +94,8 @@ public final class MirrorReplica {
         this.master = master;
         this.clock = clock;
         this.lastChangeNanos = clock.getAsLong();
+        this.freshMarker = freshMarker;
+        this.fresh = freshMarker != null && freshMarker.exists();
     }
 
     public PairSpec pair() {
@@ -97,6 +116,11 @@ public final class MirrorReplica {
 
     public int clusterSize() {
         return clusterSize;
+    }
+
+    /** Whether the volume was created empty and its master has not yet confirmed it (see {@link FreshMarker}). */
+    public boolean fresh() {
+        return fresh;
     }
 
     /** Whether the stale map has been confirmed against the master's Bitmap Table since startup. */
@@ -175,6 +199,14 @@ public final class MirrorReplica {
         long end = Math.min(lastTouched + 1, clusters);
         if (end > firstTouched) {
             stale.set(firstTouched, end - firstTouched);
+            noteInvalidated(firstTouched, end);
+        }
+    }
+
+    /** Remembers clusters made stale while a fresh confirmation is asked (on {@link #serial}). */
+    private void noteInvalidated(long from, long to) {
+        if (invalidatedSinceAsked != null) {
+            invalidatedSinceAsked.set((int) from, (int) to);
         }
     }
 
@@ -189,6 +221,7 @@ public final class MirrorReplica {
             if (count > 0) {
                 bump(first, first + count - 1);
                 stale.set(first, count);
+                noteInvalidated(first, first + count);
             }
         }, serial);
     }
@@ -201,12 +234,47 @@ public final class MirrorReplica {
     }
 
     /**
-     * Or-s in the master's Bitmap Table row of this mirror and marks the map confirmed. Returns
-     * the clusters stale here that the master does not mean to copy (a volume created empty, or a
-     * copy whose bit a race left set): the Sync Client pulls those itself.
+     * Call before asking the master for its row of this mirror: completes, in order with the
+     * replica writes and invalidations, with whether to ask as fresh; if so, from here on the
+     * clusters invalidated are remembered for {@link #applyMasterRow}.
+     */
+    public CompletableFuture<Boolean> beginConfirm() {
+        return CompletableFuture.supplyAsync(() -> {
+            invalidatedSinceAsked = fresh ? new BitSet() : null;
+            return fresh;
+        }, serial);
+    }
+
+    /**
+     * Applies the master's Bitmap Table row of this mirror (asked after {@link #beginConfirm}) and
+     * marks the map confirmed. Not fresh: or-s it in and returns the clusters stale here that the
+     * master does not mean to copy (a copy whose bit a race left set, a row the master lost): the
+     * Sync Client pulls those itself. Fresh: the map keeps only the clusters the master marked or
+     * that were invalidated here since it was asked, is forced, and the fresh mark removed; nothing
+     * is left to pull.
      */
     public CompletableFuture<BitSet> applyMasterRow(BitSet row) {
         return CompletableFuture.supplyAsync(() -> {
+            if (fresh) {
+                BitSet keep = (BitSet) row.clone();
+                if (invalidatedSinceAsked != null) {
+                    keep.or(invalidatedSinceAsked);
+                }
+                invalidatedSinceAsked = null;
+                stale.and(keep);
+                stale.force();
+                try {
+                    if (freshMarker != null) {
+                        freshMarker.remove();
+                    }
+                } catch (IOException e) {
+                    log.warn("{}: could not remove {}: {}; the next start will ask its master as fresh again "
+                            + "(harmless: the written clusters are copied again)", this, freshMarker, e.toString());
+                }
+                fresh = false;
+                confirmed = true;
+                return new BitSet();
+            }
             stale.or(row);
             confirmed = true;
             BitSet orphans = stale.toBitSet();

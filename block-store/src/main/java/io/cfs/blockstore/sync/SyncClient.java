@@ -34,10 +34,13 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>confirms its stale map at startup: fetches the master's Bitmap Table row (MIRROR_BITMAP)
- *       and or-s it in, retrying every {@code retry} until the master answers;
+ *       and or-s it in, retrying every {@code retry} until the master answers. A mirror whose
+ *       volume was created empty asks as fresh: the master marks every cluster ever written on it
+ *       in the row, the row becomes the stale map, and the master's Sync Daemon pushes them (see
+ *       {@link MirrorReplica});
  *   <li>pulls, cluster by cluster, the clusters stale here that the master's row does not mark
- *       (a volume created empty is all stale and the master cannot know): rate-limited by the same
- *       {@link TokenBucket} as the Sync Daemon;
+ *       (a bit a race between a copy and a confirmation left set, or one the master lost):
+ *       rate-limited by the same {@link TokenBucket} as the Sync Daemon;
  *   <li>when clusters stay stale with no replica write or invalidation for {@code quiet},
  *       reconciles again (fetch, or, pull), so that a bit left set by a race is cleared; while
  *       such checks find nothing to pull (the master is still pushing), they back off to once a
@@ -89,8 +92,8 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<BitSet> mirrorBitmap(StorageId masterStorage, PairId pair, int member) {
-        return peers.call(masterStorage, new MirrorBitmapRequest(pair, member), DataReply.class).thenApply(reply -> {
+    public CompletableFuture<BitSet> mirrorBitmap(StorageId masterStorage, PairId pair, int member, boolean fresh) {
+        return peers.call(masterStorage, new MirrorBitmapRequest(pair, member, fresh), DataReply.class).thenApply(reply -> {
             try {
                 return BitSet.valueOf(ByteBufUtil.getBytes(reply.data()));
             } finally {
@@ -204,7 +207,12 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         s.reconciling = true;
         s.lastReconcile = now;
         boolean first = !m.confirmed();
-        mirrorBitmap(m.pair().master().storage(), m.pair().id(), m.member())
+        boolean[] askedFresh = new boolean[1];
+        m.beginConfirm()
+                .thenCompose(fresh -> {
+                    askedFresh[0] = fresh;
+                    return mirrorBitmap(m.pair().master().storage(), m.pair().id(), m.member(), fresh);
+                })
                 .thenCompose(m::applyMasterRow)
                 .whenComplete((orphans, error) -> post(() -> {
                     s.reconciling = false;
@@ -218,7 +226,10 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                         }
                         return;
                     }
-                    if (first) {
+                    if (askedFresh[0]) {
+                        log.info("{}: {} was created empty; its master marked the clusters ever written on it: "
+                                + "{} clusters stale here, for the master to push", name, m, m.staleClusters());
+                    } else if (first) {
                         log.info("{}: {} confirmed by its master: {} clusters stale here, {} of them to pull", name,
                                 m, m.staleClusters(), orphans.cardinality());
                     } else if (!orphans.isEmpty()) {

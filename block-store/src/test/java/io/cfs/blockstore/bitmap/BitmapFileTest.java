@@ -105,6 +105,34 @@ class BitmapFileTest {
     }
 
     @Test
+    void andKeepsOnlyBitsOfTheMask() throws IOException {
+        BitmapFile bits = BitmapFile.open(dir.resolve("and.bits"), 200, true);
+        BitSet mask = new BitSet();
+        mask.set(3);
+        mask.set(60, 70); // crosses a word boundary
+        mask.set(199);
+        bits.and(mask);
+        assertEquals(mask, bits.toBitSet());
+        assertEquals(12, bits.cardinality());
+        bits.and(new BitSet());
+        assertEquals(0, bits.cardinality());
+        assertEquals(-1, bits.nextSetBit(0));
+    }
+
+    @Test
+    void theWrittenBitmapLivesBesideTheRows() throws IOException {
+        BitmapTable table = new BitmapTable(dir.resolve("bitmaps"));
+        PairId p = new PairId("p1");
+        BitmapFile written = table.openWritten(p, 64, true);
+        assertTrue(Files.exists(dir.resolve("bitmaps/p1-written.bits")));
+        assertEquals(table.writtenFile(p), dir.resolve("bitmaps/p1-written.bits"));
+        assertEquals(64, written.cardinality(), "a master that held data before: every cluster counts as written");
+        assertThrows(IllegalStateException.class, () -> table.openWritten(p, 64, false));
+        BitmapFile m1 = table.open(p, 1, 64, false);
+        assertEquals(0, m1.cardinality(), "a row is another file");
+    }
+
+    @Test
     void refusesAFileOfAnotherSizeOrFormat() throws IOException {
         Path file = dir.resolve("s.bits");
         BitmapFile.open(file, 100, false);

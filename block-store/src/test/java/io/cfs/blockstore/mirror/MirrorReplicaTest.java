@@ -50,6 +50,7 @@ class MirrorReplicaTest {
     final byte[] master = new byte[CLUSTER * CLUSTERS];
     final List<long[]> masterReads = new ArrayList<>();
     final BitSet masterRow = new BitSet();
+    final List<Boolean> askedFresh = new ArrayList<>();
     volatile boolean masterDown;
     MirrorReplica replica;
 
@@ -67,7 +68,10 @@ class MirrorReplicaTest {
         }
 
         @Override
-        public CompletableFuture<BitSet> mirrorBitmap(StorageId storage, PairId pair, int member) {
+        public CompletableFuture<BitSet> mirrorBitmap(StorageId storage, PairId pair, int member, boolean fresh) {
+            synchronized (askedFresh) {
+                askedFresh.add(fresh);
+            }
             return masterDown ? CompletableFuture.failedFuture(new CfsException(ErrorCode.UNAVAILABLE, "master down"))
                     : CompletableFuture.completedFuture((BitSet) masterRow.clone());
         }
@@ -78,10 +82,15 @@ class MirrorReplicaTest {
         disk = Executors.newFixedThreadPool(4);
         volume = Volume.open(new VolumeId("m"), dir.resolve("m.vol"), CLUSTER * CLUSTERS);
         stale = BitmapFile.open(dir.resolve("m.bits"), CLUSTERS, false);
+        replica = replica(null);
+        Arrays.fill(master, (byte) 7);
+    }
+
+    MirrorReplica replica(FreshMarker fresh) {
         PairSpec pair = new PairSpec(new PairId("p"), PairMode.ASYNC, VolumeAddress.parse("ss1:v"),
                 List.of(VolumeAddress.parse("ss2:m")));
-        replica = new MirrorReplica(pair, 1, volume, stale, CLUSTER, CLUSTER * CLUSTERS, disk, fetcher, System::nanoTime);
-        Arrays.fill(master, (byte) 7);
+        return new MirrorReplica(pair, 1, volume, stale, fresh, CLUSTER, CLUSTER * CLUSTERS, disk, fetcher,
+                System::nanoTime);
     }
 
     @AfterEach
@@ -172,9 +181,9 @@ class MirrorReplicaTest {
 
     @Test
     void aPullIsDroppedIfTheClusterChangedMeanwhile() throws Exception {
-        stale.setAll();
+        stale.set(4, 3); // e.g. bits a race left set: the master's row does not mark them
         BitSet orphans = replica.applyMasterRow(new BitSet()).get();
-        assertEquals(CLUSTERS, orphans.cardinality(), "a volume created empty: all to pull");
+        assertEquals(BitSet.valueOf(new long[] {0b111L << 4}), orphans, "stale here, not marked by the master: to pull");
         long generation = replica.pullStart(4).get();
         assertTrue(generation >= 0);
         replica.replicaWrite(4 * CLUSTER + 1, bytes(10, 3)).get(); // a newer (partial) copy arrives meanwhile
@@ -191,6 +200,78 @@ class MirrorReplicaTest {
             local.release();
         }
         assertEquals(-1L, replica.pullStart(5).get(), "a valid cluster is not pulled again");
+    }
+
+    @Test
+    void aMirrorThatIsNotFreshAsksAsNotFresh() throws Exception {
+        assertFalse(replica.fresh());
+        assertFalse(replica.beginConfirm().get());
+        FreshMarker gone = new FreshMarker(dir.resolve("never-made.fresh"));
+        assertFalse(replica(gone).fresh(), "no mark, not fresh");
+    }
+
+    @Test
+    void aFreshConfirmationMakesTheMapTheMastersRowAndPullsNothing() throws Exception {
+        FreshMarker mark = new FreshMarker(dir.resolve("m.fresh"));
+        mark.create();
+        stale.setAll(); // as a volume created empty starts
+        MirrorReplica fresh = replica(mark);
+        replica = fresh;
+        assertTrue(fresh.fresh());
+        assertFalse(fresh.confirmed());
+        assertEquals(CLUSTERS, fresh.invalidClusters());
+
+        // A master push lands before the request: that cluster is valid here whatever the answer says.
+        fresh.replicaWrite(1 * CLUSTER, bytes(CLUSTER, 7)).get();
+        assertTrue(fresh.beginConfirm().get(), "asks as fresh");
+        // While the request is out: an invalidation (a write after the master answered) and a push.
+        fresh.invalidate(9, 1).get();
+        fresh.invalidate(10, 1).get();
+        fresh.replicaWrite(10 * CLUSTER, bytes(CLUSTER, 7)).get();
+        fresh.replicaWrite(3 * CLUSTER, bytes(CLUSTER, 7)).get();
+        BitSet row = new BitSet(); // the written clusters the master marked
+        row.set(1);
+        row.set(3);
+        row.set(5, 7);
+        BitSet orphans = fresh.applyMasterRow(row).get();
+
+        assertTrue(orphans.isEmpty(), "nothing to pull: the master pushes what it marked");
+        assertTrue(fresh.confirmed());
+        assertFalse(fresh.fresh());
+        assertFalse(mark.exists(), "the fresh mark is removed once the answer is recorded");
+        BitSet expected = new BitSet();
+        expected.set(5, 7); // marked by the master, not yet pushed
+        expected.set(9); // invalidated after the request
+        assertEquals(expected, stale.toBitSet(), "1 and 3 pushed, 10 pushed after its invalidation, the rest zero");
+        assertArrayEquals(new byte[CLUSTER], read(0, CLUSTER), "an unwritten cluster is served here: zeros");
+        assertEquals(0, masterReads.size());
+        assertArrayEquals(Arrays.copyOfRange(master, 5 * CLUSTER, 6 * CLUSTER), read(5 * CLUSTER, CLUSTER));
+        assertEquals(1, masterReads.size(), "a marked cluster comes from the master");
+
+        // Later confirmations (quiet checks) are not fresh: they or the row in.
+        assertFalse(fresh.beginConfirm().get());
+        masterRow.set(5, 7);
+        masterRow.set(9);
+        masterRow.set(12);
+        assertTrue(fresh.applyMasterRow(masterRow).get().isEmpty());
+        assertEquals(4, stale.cardinality());
+        assertTrue(stale.get(12), "or-ed in");
+    }
+
+    @Test
+    void aFreshMirrorStaysFreshUntilTheAnswerIsRecorded() throws Exception {
+        FreshMarker mark = new FreshMarker(dir.resolve("m.fresh"));
+        mark.create();
+        stale.setAll();
+        MirrorReplica first = replica(mark);
+        assertTrue(first.beginConfirm().get());
+        // The storage system stops before the answer: the next start is fresh again and asks again.
+        MirrorReplica second = replica(mark);
+        assertTrue(second.fresh());
+        assertTrue(second.beginConfirm().get());
+        assertTrue(second.applyMasterRow(new BitSet()).get().isEmpty());
+        assertEquals(0, stale.cardinality(), "nothing ever written on the master: nothing stale");
+        assertFalse(replica(mark).fresh());
     }
 
     @Test

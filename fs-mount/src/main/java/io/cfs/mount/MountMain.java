@@ -70,7 +70,7 @@ public final class MountMain implements Callable<Integer> {
         }
         ClientOptions options = new ClientOptions(Duration.ofSeconds(timeoutSeconds), ClientOptions.DEFAULTS.writeBuffer(),
                 ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
-        CfsClient client = new CfsClient(topology, options, Clock.systemUTC());
+        CfsClient client = new CfsClient(topology, options, Clock.systemUTC(), id);
         try {
             client.getattr("/");
         } catch (CfsException e) {

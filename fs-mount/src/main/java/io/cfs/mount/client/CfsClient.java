@@ -14,6 +14,14 @@ import io.cfs.protocol.message.Extent;
 import io.cfs.protocol.message.FileAttr;
 import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.GetAttrRequest;
+import io.cfs.protocol.message.KeepAliveRequest;
+import io.cfs.protocol.message.LinkRequest;
+import io.cfs.protocol.message.MakeNodeRequest;
+import io.cfs.protocol.message.OpenSessionRequest;
+import io.cfs.protocol.message.ReadLinkReply;
+import io.cfs.protocol.message.ReadLinkRequest;
+import io.cfs.protocol.message.SessionReply;
+import io.cfs.protocol.message.SymlinkRequest;
 import io.cfs.protocol.message.LayoutReply;
 import io.cfs.protocol.message.LookupRequest;
 import io.cfs.protocol.message.MakeDirRequest;
@@ -44,6 +52,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CFS client: POSIX-shaped operations by path, over the metadata server and the storage
@@ -60,6 +74,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * allocated block below end of file.
  */
 public final class CfsClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CfsClient.class);
     public static final long ROOT = 1;
     private static final int READ_DIR_PAGE = 1024;
 
@@ -76,28 +91,112 @@ public final class CfsClient implements AutoCloseable {
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     /** Open inodes on this host. Bounded by the handles. */
     private final Map<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
+    private final AtomicLong handleIds = new AtomicLong();
+    /**
+     * Size and mtime of each file as this host's page cache last saw it: an open of an unchanged file
+     * keeps the kernel's cache (many viewers of one video), a changed one drops it (close-to-open).
+     */
+    private final Cache<Long, String> cachedVersions = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final String clientId;
+    private final ScheduledExecutorService keepAlive;
+    /** The session the metadata server knows this client by (0 before the first connection). */
+    private volatile long session;
+    /** Bumped whenever the server starts a new session for us: handles of older epochs must be reopened. */
+    private volatile long epoch;
 
-    public CfsClient(Topology topology, ClientOptions options, Clock clock) {
+    /**
+     * @param clientId this host's name, shown by {@code cfs status}
+     */
+    public CfsClient(Topology topology, ClientOptions options, Clock clock, String clientId) {
         this.topology = topology;
         this.options = options;
         this.clock = clock;
+        this.clientId = clientId;
         this.group = Transport.newEventLoopGroup("cfs-client", 2);
         this.meta = new RpcClient("client->meta", topology.metadata().address(), group, options.requestTimeout());
         this.blocks = new BlockIo(topology, group, options.requestTimeout());
         this.inodes = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.entryTtl()).build();
+        this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cfs-keepalive");
+            t.setDaemon(true);
+            return t;
+        });
+        // every connection to the metadata server, first or after a reconnect, resumes our session
+        meta.greeting(() -> new OpenSessionRequest(clientId, session),
+                reply -> reply.whenComplete((r, e) -> {
+                    if (r instanceof SessionReply s) {
+                        onSession(s);
+                    }
+                }));
+    }
+
+    /**
+     * Calls the metadata server; while it cannot be connected to (restarting), retries until the
+     * request timeout, so a restart of the metadata server is invisible to applications.
+     */
+    private <T extends Message> T call(Message request, Class<T> type) {
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        while (true) {
+            try {
+                return meta.call(request, type);
+            } catch (CfsException e) {
+                boolean notSent = e.code() == ErrorCode.UNAVAILABLE && e.getCause() instanceof CfsException c
+                        && c.getCause() instanceof java.net.ConnectException;
+                if (!notSent || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private synchronized void onSession(SessionReply reply) {
+        if (session != 0 && reply.session() != session) {
+            epoch++;
+            log.warn("the metadata server did not know session {} any more (restart or expired lease): new session {}; "
+                    + "{} open files will be reopened", Long.toHexString(session), Long.toHexString(reply.session()),
+                    handles.size());
+        }
+        boolean first = session == 0;
+        session = reply.session();
+        if (first) {
+            long period = Math.max(100, reply.leaseMillis() / 3);
+            keepAlive.scheduleWithFixedDelay(this::renewLease, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void renewLease() {
+        try {
+            call(new KeepAliveRequest(session), OkReply.class);
+        } catch (CfsException e) {
+            if (e.code() == ErrorCode.SESSION_EXPIRED) {
+                meta.call(new OpenSessionRequest(clientId, session)).thenAccept(r -> {
+                    if (r instanceof SessionReply s) {
+                        onSession(s);
+                    }
+                });
+            } else {
+                log.debug("lease renewal failed: {}", e.toString());
+            }
+        }
     }
 
     // ---------------------------------------------------------------- namespace
 
     public FileAttr getattr(String path) {
         FileAttr attr = path.equals("/")
-                ? meta.call(new GetAttrRequest(ROOT), AttrReply.class).attr()
+                ? call(new GetAttrRequest(ROOT), AttrReply.class).attr()
                 : lookup(path);
         return withLocalSize(attr);
     }
 
     public FileAttr getattr(long handle) {
-        return withLocalSize(meta.call(new GetAttrRequest(handle(handle).file.inode), AttrReply.class).attr());
+        return withLocalSize(call(new GetAttrRequest(handle(handle).file.inode), AttrReply.class).attr());
     }
 
     public List<DirEntry> readdir(String path) {
@@ -105,7 +204,7 @@ public final class CfsClient implements AutoCloseable {
         List<DirEntry> all = new ArrayList<>();
         String after = "";
         while (true) {
-            ReadDirReply page = meta.call(new ReadDirRequest(dir, after, READ_DIR_PAGE), ReadDirReply.class);
+            ReadDirReply page = call(new ReadDirRequest(dir, after, READ_DIR_PAGE), ReadDirReply.class);
             all.addAll(page.entries());
             if (!page.more() || page.entries().isEmpty()) {
                 return all;
@@ -115,24 +214,51 @@ public final class CfsClient implements AutoCloseable {
     }
 
     public FileAttr mkdir(String path, int mode, int uid, int gid) {
-        FileAttr attr = meta.call(new MakeDirRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid),
+        FileAttr attr = call(new MakeDirRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid),
+                AttrReply.class).attr();
+        inodes.put(path, attr.inode());
+        return attr;
+    }
+
+    public FileAttr symlink(String target, String path, int uid, int gid) {
+        FileAttr attr = call(new SymlinkRequest(resolve(parent(path)), name(path), target, uid, gid), AttrReply.class)
+                .attr();
+        inodes.put(path, attr.inode());
+        return attr;
+    }
+
+    public String readlink(String path) {
+        return call(new ReadLinkRequest(resolve(path)), ReadLinkReply.class).target();
+    }
+
+    /** Makes {@code path} a new hard link to the file at {@code existing}. */
+    public FileAttr link(String existing, String path) {
+        FileAttr attr = call(new LinkRequest(resolve(existing), resolve(parent(path)), name(path)), AttrReply.class)
+                .attr();
+        inodes.put(path, attr.inode());
+        return attr;
+    }
+
+    /** Creates a FIFO, socket or device node. */
+    public FileAttr mknod(String path, FileType type, int mode, int rdev, int uid, int gid) {
+        FileAttr attr = call(new MakeNodeRequest(resolve(parent(path)), name(path), type, mode & 07777, rdev, uid, gid),
                 AttrReply.class).attr();
         inodes.put(path, attr.inode());
         return attr;
     }
 
     public void unlink(String path) {
-        meta.call(new RemoveRequest(resolve(parent(path)), name(path), false), OkReply.class);
+        call(new RemoveRequest(resolve(parent(path)), name(path), false), OkReply.class);
         inodes.invalidate(path);
     }
 
     public void rmdir(String path) {
-        meta.call(new RemoveRequest(resolve(parent(path)), name(path), true), OkReply.class);
+        call(new RemoveRequest(resolve(parent(path)), name(path), true), OkReply.class);
         inodes.invalidateAll();
     }
 
     public void rename(String from, String to) {
-        meta.call(new RenameRequest(resolve(parent(from)), name(from), resolve(parent(to)), name(to)), OkReply.class);
+        call(new RenameRequest(resolve(parent(from)), name(from), resolve(parent(to)), name(to)), OkReply.class);
         inodes.invalidateAll();
     }
 
@@ -157,7 +283,7 @@ public final class CfsClient implements AutoCloseable {
     }
 
     public StatFsReply statfs() {
-        return meta.call(new StatFsRequest(), StatFsReply.class);
+        return call(new StatFsRequest(), StatFsReply.class);
     }
 
     // ---------------------------------------------------------------- open files
@@ -165,7 +291,7 @@ public final class CfsClient implements AutoCloseable {
     /** Creates (or, without O_EXCL, opens an existing) regular file and opens it. */
     public long create(String path, int mode, int uid, int gid, int flags) {
         boolean exclusive = (flags & OpenFlags.EXCLUSIVE) != 0;
-        FileAttr attr = meta.call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
+        FileAttr attr = call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
                 exclusive), AttrReply.class).attr();
         inodes.put(path, attr.inode());
         return open(attr.inode(), flags);
@@ -184,9 +310,9 @@ public final class CfsClient implements AutoCloseable {
     }
 
     private long open(long inode, int flags) {
-        OpenReply reply = meta.call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
+        OpenReply reply = call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
         if (reply.attr().type() == FileType.DIRECTORY) {
-            meta.call(new CloseRequest(reply.handle()), OkReply.class);
+            call(new CloseRequest(reply.handle()), OkReply.class);
             throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + inode + " is a directory");
         }
         OpenFile file = openFiles.computeIfAbsent(inode, OpenFile::new);
@@ -201,8 +327,41 @@ public final class CfsClient implements AutoCloseable {
         } finally {
             file.lock.unlock();
         }
-        handles.put(reply.handle(), new Handle(reply.handle(), file, reply.member(), flags));
-        return reply.handle();
+        long id = handleIds.incrementAndGet();
+        Handle h = new Handle(id, file, flags, reply.handle(), epoch, reply.member());
+        String version = version(reply.attr());
+        h.keepCache = version.equals(cachedVersions.getIfPresent(inode));
+        cachedVersions.put(inode, version);
+        handles.put(id, h);
+        return id;
+    }
+
+    /**
+     * Calls the metadata server with a handle's server-side id, reopening the file first if the
+     * session it was opened in is gone (and once more if the server no longer knows the handle).
+     */
+    private <T extends Message> T withHandle(Handle h, java.util.function.LongFunction<Message> request, Class<T> type) {
+        if (h.epoch != epoch) {
+            reopen(h);
+        }
+        try {
+            return call(request.apply(h.serverHandle), type);
+        } catch (CfsException e) {
+            if (e.code() != ErrorCode.BAD_HANDLE && e.code() != ErrorCode.SESSION_EXPIRED) {
+                throw e;
+            }
+            reopen(h);
+            return call(request.apply(h.serverHandle), type);
+        }
+    }
+
+    private void reopen(Handle h) {
+        long currentEpoch = epoch;
+        OpenReply reply = call(new OpenRequest(h.file.inode, h.writable()), OpenReply.class);
+        h.serverHandle = reply.handle();
+        h.member = reply.member();
+        h.epoch = currentEpoch;
+        log.info("reopened inode {} as handle {} (member {})", h.file.inode, reply.handle(), reply.member());
     }
 
     /**
@@ -381,7 +540,9 @@ public final class CfsClient implements AutoCloseable {
             } finally {
                 file.lock.unlock();
             }
-            meta.call(new CloseRequest(handleId), OkReply.class);
+            if (h.epoch == epoch) { // an open of a lost session is gone on the server already
+                call(new CloseRequest(h.serverHandle), OkReply.class);
+            }
         }
     }
 
@@ -446,7 +607,7 @@ public final class CfsClient implements AutoCloseable {
             List<Extent> before = file.extents;
             if (!file.backed(offset, length)) {
                 Handle any = anyHandle(file);
-                file.layout(meta.call(new AllocateRequest(any.id, offset, length), LayoutReply.class).extents());
+                file.layout(withHandle(any, sh -> new AllocateRequest(sh, offset, length), LayoutReply.class).extents());
                 zeroNewBlocks(file, before, offset, length);
             }
             List<CompletableFuture<Message>> writes = new ArrayList<>();
@@ -534,9 +695,12 @@ public final class CfsClient implements AutoCloseable {
         }
         if (file.dirty) {
             Handle writer = h.writable() ? h : anyHandle(file);
-            FileAttr attr = meta.call(new CommitWriteRequest(writer.id, file.size, now()), AttrReply.class).attr();
+            long size = file.size;
+            Timespec mtime = now();
+            FileAttr attr = withHandle(writer, sh -> new CommitWriteRequest(sh, size, mtime), AttrReply.class).attr();
             file.size = Math.max(file.size, attr.size());
             file.dirty = false;
+            cachedVersions.put(file.inode, version(attr)); // this host's cache holds what it wrote
         }
     }
 
@@ -554,8 +718,17 @@ public final class CfsClient implements AutoCloseable {
     private FileAttr setattr(long inode, int valid, int mode, int uid, int gid, long size, Timespec atime,
                              Timespec mtime) {
         Timespec zero = new Timespec(0, 0);
-        return meta.call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
+        return call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
                 mtime == null ? zero : mtime), AttrReply.class).attr();
+    }
+
+    private static String version(FileAttr attr) {
+        return attr.size() + "@" + attr.mtime().seconds() + "." + attr.mtime().nanos();
+    }
+
+    /** Whether the kernel may keep its cached pages of the file this handle opened (unchanged since). */
+    public boolean keepCache(long handleId) {
+        return handle(handleId).keepCache;
     }
 
     private FileAttr withLocalSize(FileAttr attr) {
@@ -576,7 +749,7 @@ public final class CfsClient implements AutoCloseable {
     }
 
     private FileAttr lookup(String path) {
-        FileAttr attr = meta.call(new LookupRequest(resolve(parent(path)), name(path)), AttrReply.class).attr();
+        FileAttr attr = call(new LookupRequest(resolve(parent(path)), name(path)), AttrReply.class).attr();
         inodes.put(path, attr.inode());
         return attr;
     }
@@ -612,6 +785,7 @@ public final class CfsClient implements AutoCloseable {
                 // best effort at shutdown; the server releases the session's opens itself
             }
         }
+        keepAlive.shutdownNow();
         meta.close();
         blocks.close();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);

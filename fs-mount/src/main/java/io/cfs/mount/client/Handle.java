@@ -7,20 +7,29 @@ import io.netty.buffer.ByteBuf;
  * Usage Table assigned to it and its own read-ahead. Read-ahead is guarded by the handle's monitor.
  */
 final class Handle {
+    /** This host's id for the open (the FUSE file handle); stays the same when the open is re-established. */
     final long id;
     final OpenFile file;
-    /** The member of the file's pair this opener reads from (0 is the master). */
-    final int member;
     final int flags;
+    /** The metadata server's handle for this open, in session {@link #epoch}. */
+    volatile long serverHandle;
+    /** The session epoch the server handle belongs to; an older one must be reopened. */
+    volatile long epoch;
+    /** The member of the file's pair this opener reads from (0 is the master). */
+    volatile int member;
+    /** The file was unchanged since this host last cached it: the kernel may keep its pages. */
+    boolean keepCache;
     ByteBuf readAhead;
     long readAheadOffset;
     long readAheadGeneration;
 
-    Handle(long id, OpenFile file, int member, int flags) {
+    Handle(long id, OpenFile file, int flags, long serverHandle, long epoch, int member) {
         this.id = id;
         this.file = file;
-        this.member = member;
         this.flags = flags;
+        this.serverHandle = serverHandle;
+        this.epoch = epoch;
+        this.member = member;
     }
 
     boolean writable() {

@@ -7,6 +7,8 @@ import io.cfs.protocol.message.StatFsReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import jnr.ffi.Pointer;
+import io.cfs.protocol.message.FileType;
+import jnr.ffi.types.dev_t;
 import jnr.ffi.types.gid_t;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
@@ -65,6 +67,31 @@ public final class CfsFuse extends FuseStubFS {
     }
 
     @Override
+    public int symlink(String oldpath, String newpath) {
+        return call.run("symlink", newpath, () -> done(client.symlink(oldpath, newpath, uid(), gid())));
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, @size_t long size) {
+        return call.run("readlink", path, () -> copyLink(client.readlink(path), buf, size));
+    }
+
+    @Override
+    public int link(String oldpath, String newpath) {
+        return call.run("link", newpath, () -> done(client.link(oldpath, newpath)));
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+        return call.run("mknod", path, () -> makeNode(path, (int) mode, (int) rdev));
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        return call.run("access", path, () -> done(client.getattr(path)));
+    }
+
+    @Override
     public int rmdir(String path) {
         return call.run("rmdir", path, () -> ok(() -> client.rmdir(path)));
     }
@@ -116,7 +143,7 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        return call.run("open", path, () -> handle(fi, client.open(path, fi.flags.get())));
+        return call.run("open", path, () -> opened(fi, client.open(path, fi.flags.get())));
     }
 
     @Override
@@ -174,9 +201,55 @@ public final class CfsFuse extends FuseStubFS {
         return 0;
     }
 
+    /** Offset of the bit-field word after {@code writepage} in libfuse 2's struct fuse_file_info (x86-64). */
+    private static final int FILE_INFO_FLAGS_WORD = 20;
+    private static final int KEEP_CACHE_BIT = 1 << 1;
+
+    private int opened(FuseFileInfo fi, long handle) {
+        fi.fh.set(handle);
+        // jnr-fuse does not expose keep_cache; it is bit 1 of the word before fh (which sits at 24)
+        if (client.keepCache(handle) && fi.fh.offset() == FILE_INFO_FLAGS_WORD + 4) {
+            Pointer memory = jnr.ffi.Struct.getMemory(fi);
+            memory.putInt(FILE_INFO_FLAGS_WORD, memory.getInt(FILE_INFO_FLAGS_WORD) | KEEP_CACHE_BIT);
+        }
+        return 0;
+    }
+
     /** A view of FUSE's buffer as a ByteBuf (no copy); readable bytes = size. */
     private static ByteBuf view(Pointer buf, long size) {
         return Unpooled.wrappedBuffer(buf.address(), (int) size, false);
+    }
+
+    /** readlink(2) into FUSE's buffer: the target, cut to fit, NUL-terminated. */
+    private static int copyLink(String target, Pointer buf, long size) {
+        byte[] bytes = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = (int) Math.min(bytes.length, size - 1);
+        buf.put(0, bytes, 0, n);
+        buf.putByte(n, (byte) 0);
+        return 0;
+    }
+
+    private int makeNode(String path, int mode, int rdev) {
+        int kind = mode & FileStat.S_IFMT;
+        if (kind == FileStat.S_IFREG || kind == 0) {
+            client.release(client.create(path, mode, uid(), gid(), io.cfs.mount.client.OpenFlags.EXCLUSIVE
+                    | io.cfs.mount.client.OpenFlags.WRITE_ONLY));
+            return 0;
+        }
+        FileType type;
+        if (kind == FileStat.S_IFIFO) {
+            type = FileType.FIFO;
+        } else if (kind == FileStat.S_IFCHR) {
+            type = FileType.CHAR_DEVICE;
+        } else if (kind == FileStat.S_IFBLK) {
+            type = FileType.BLOCK_DEVICE;
+        } else if (kind == FileStat.S_IFSOCK) {
+            type = FileType.SOCKET;
+        } else {
+            return -ErrorCodes.EINVAL();
+        }
+        client.mknod(path, type, mode, rdev, uid(), gid());
+        return 0;
     }
 
     private int uid() {

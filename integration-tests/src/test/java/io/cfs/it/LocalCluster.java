@@ -75,8 +75,34 @@ final class LocalCluster implements AutoCloseable {
         return dir.resolve(storage).resolve("volumes").resolve(volume + ".vol");
     }
 
-    String status() throws IOException, InterruptedException {
-        return Shell.ok(SCRIPT_TIMEOUT, HOME, script(), "status", "--dir", dir.toString());
+    /** {@code local-cluster.sh stop NAME}: kill -9 of one part. */
+    void kill(String part) throws IOException, InterruptedException {
+        Shell.ok(SCRIPT_TIMEOUT, HOME, script(), "stop", part, "--dir", dir.toString());
+    }
+
+    /** {@code local-cluster.sh start NAME}. */
+    void start(String part) throws IOException, InterruptedException {
+        Shell.ok(SCRIPT_TIMEOUT, HOME, script(), "start", part, "--dir", dir.toString());
+    }
+
+    /** Runs {@code scripts/cfs ARGS --config <this cluster>}; returns exit code and output. */
+    Shell.Result cfs(String... args) throws IOException, InterruptedException {
+        String[] command = new String[args.length + 3];
+        command[0] = cfs();
+        System.arraycopy(args, 0, command, 1, args.length);
+        command[args.length + 1] = "--config";
+        command[args.length + 2] = topology().toString();
+        return Shell.run(SCRIPT_TIMEOUT, HOME, command);
+    }
+
+    /** Like {@link #cfs} but the command must exit 0. */
+    String cfsOk(String... args) throws IOException, InterruptedException {
+        Shell.Result r = cfs(args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("cfs " + String.join(" ", args) + " exited with " + r.exitCode() + ":\n"
+                    + r.output());
+        }
+        return r.output();
     }
 
     @Override

@@ -1,0 +1,170 @@
+package io.cfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * kill -9 of each kind of daemon in the middle of real work, with real processes and a real
+ * mount: acknowledged data survives, mirrors resync to byte-identical copies (scrub agrees), reads
+ * fail over, and the mount carries on.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultIT {
+    private static final Duration TOOL = Duration.ofMinutes(3);
+    private static LocalCluster cluster;
+    private static Path sources;
+
+    @BeforeAll
+    static void start() throws Exception {
+        FuseAvailable.assume();
+        cluster = new LocalCluster("faults").up();
+        sources = cluster.dir.resolve("sources");
+        Files.createDirectories(sources);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void mirrorKilledDuringALargeWriteResyncsAndScrubsClean() throws Exception {
+        Path dir = pinned("mirror-kill", "p1");
+        Path src = randomFile("big.bin", 120 << 20);
+        Process cp = new ProcessBuilder("cp", src.toString(), dir.resolve("big.bin").toString()).start();
+        Thread.sleep(300);
+        cluster.kill("ss2"); // a mirror of p1, on another storage system
+        assertTrue(cp.waitFor(3, TimeUnit.MINUTES), "cp did not finish");
+        assertEquals(0, cp.exitValue(), "the write must succeed with a mirror down: " + new String(cp.getErrorStream().readAllBytes()));
+        Shell.ok(TOOL, cluster.dir, "cmp", src.toString(), dir.resolve("big.bin").toString());
+
+        Pattern down = Pattern.compile("(?m)^p1\\s.*mirror 1\\s.*DOWN");
+        String degraded = cluster.cfsOk("status");
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+             !down.matcher(degraded).find() && System.nanoTime() < deadline; degraded = cluster.cfsOk("status")) {
+            Thread.sleep(500); // the metadata server marks it down when its heartbeats stop
+        }
+        assertTrue(down.matcher(degraded).find(), "status should show p1's mirror on ss2 down:\n" + degraded);
+        cluster.start("ss2");
+        cluster.cfsOk("status", "--wait-synced", "--timeout", "180");
+        Shell.Result scrub = cluster.cfs("scrub");
+        assertEquals(0, scrub.exitCode(), scrub.output());
+    }
+
+    @Test
+    @Order(2)
+    void masterKilledDuringAsyncWritesKeepsEveryFsyncedByte() throws Exception {
+        Path dir = pinned("master-kill", "p3"); // async, master and mirror on ss3
+        Path done = randomFile("done.bin", 20 << 20);
+        Shell.ok(TOOL, cluster.dir, "dd", "if=" + done, "of=" + dir.resolve("done.bin"), "bs=1M", "conv=fsync", "status=none");
+        Path more = randomFile("more.bin", 200 << 20);
+        Process writer = new ProcessBuilder("dd", "if=" + more, "of=" + dir.resolve("more.bin"), "bs=1M",
+                "oflag=sync", "status=none").start();
+        Thread.sleep(500);
+        cluster.kill("ss3");
+        assertTrue(writer.waitFor(2, TimeUnit.MINUTES), "a write to a dead master must fail, not hang");
+        assertTrue(writer.exitValue() != 0, "writes to a pair whose master is down fail with EIO");
+        cluster.start("ss3");
+        cluster.cfsOk("status", "--wait-synced", "--timeout", "180");
+        Shell.ok(TOOL, cluster.dir, "cmp", done.toString(), dir.resolve("done.bin").toString());
+        Shell.Result scrub = cluster.cfs("scrub");
+        assertEquals(0, scrub.exitCode(), scrub.output());
+    }
+
+    @Test
+    @Order(3)
+    void readerKeepsReadingWhenItsMembersDaemonIsKilled() throws Exception {
+        Path dir = pinned("failover", "p2"); // sync: master on ss2, mirrors on ss3 and on ss2
+        Path src = randomFile("movie.bin", 150 << 20);
+        Shell.ok(TOOL, cluster.dir, "cp", src.toString(), dir.resolve("movie.bin").toString());
+        Shell.ok(TOOL, cluster.dir, "sh", "-c", "sync; echo 3 > /proc/sys/vm/drop_caches");
+        // the first open takes the master; the reader's open is then assigned mirror 1, on ss3
+        Process holder = new ProcessBuilder("bash", "-c", "exec 3<" + dir.resolve("movie.bin") + "; sleep 120").start();
+        try {
+            Thread.sleep(500);
+            java.security.MessageDigest read = java.security.MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(dir.resolve("movie.bin"))) {
+                byte[] buf = new byte[1 << 20];
+                long total = 0;
+                boolean killed = false;
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    read.update(buf, 0, n);
+                    total += n;
+                    if (!killed && total > (40 << 20)) {
+                        cluster.kill("ss3"); // the reader's member dies in the middle of the file
+                        killed = true;
+                    }
+                }
+                assertTrue(killed, "the file was read before the kill");
+            }
+            java.security.MessageDigest expected = java.security.MessageDigest.getInstance("SHA-256");
+            expected.update(Files.readAllBytes(src));
+            assertEquals(java.util.HexFormat.of().formatHex(expected.digest()),
+                    java.util.HexFormat.of().formatHex(read.digest()), "bytes read across the failover");
+        } finally {
+            holder.destroy();
+            cluster.start("ss3");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void metadataServerKilledUnderLoadComesBackWithEveryClosedFile() throws Exception {
+        Path dir = cluster.mountPoint.resolve("meta-kill");
+        Files.createDirectories(dir);
+        Process load = new ProcessBuilder("bash", "-c", "i=0; while [ $i -lt 400 ]; do echo file $i > "
+                + dir + "/f$i && i=$((i+1)) || sleep 0.1; done").redirectErrorStream(true).start();
+        Thread.sleep(1500);
+        cluster.kill("meta");
+        Thread.sleep(1000);
+        cluster.start("meta");
+        assertTrue(load.waitFor(4, TimeUnit.MINUTES), "the load did not finish after the restart");
+        for (int i = 0; i < 400; i++) {
+            Path f = dir.resolve("f" + i);
+            assertEquals(List.of("file " + i), Files.readAllLines(f), f + " after the restart");
+        }
+        Path after = dir.resolve("after-restart.txt");
+        Files.writeString(after, "still mounted\n");
+        assertEquals("still mounted\n", Files.readString(after));
+    }
+
+    private static Path pinned(String name, String pair) throws Exception {
+        Path dir = cluster.mountPoint.resolve(name);
+        Files.createDirectories(dir);
+        cluster.cfsOk("set-pair", dir.toString(), pair);
+        return dir;
+    }
+
+    private static Path randomFile(String name, long size) throws Exception {
+        Path p = sources.resolve(name);
+        Random random = new Random(name.hashCode());
+        byte[] chunk = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(p)) {
+            for (long left = size; left > 0; left -= chunk.length) {
+                random.nextBytes(chunk);
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+        }
+        return p;
+    }
+}

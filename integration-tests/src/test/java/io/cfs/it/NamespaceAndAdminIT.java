@@ -1,0 +1,163 @@
+package io.cfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What scripts and operators do on a mounted cluster: the POSIX operations of a shell script give
+ * the same results as on a local folder; {@code cfs status}, {@code set-pair}, {@code locate} and
+ * {@code scrub} tell the truth; opens of one file are spread over its pair's members.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class NamespaceAndAdminIT {
+    private static final Duration TOOL = Duration.ofMinutes(3);
+    private static LocalCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        FuseAvailable.assume();
+        cluster = new LocalCluster("namespace").up();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void shellOperationsGiveTheSameResultsAsOnALocalFolder() throws Exception {
+        Path script = Path.of(NamespaceAndAdminIT.class.getResource("/workloads/posix.sh").toURI());
+        Path local = cluster.dir.resolve("local-posix");
+        Path mounted = cluster.mountPoint.resolve("posix");
+        Files.createDirectories(local);
+        Files.createDirectories(mounted);
+        String expected = Shell.ok(TOOL, cluster.dir, "bash", script.toString(), local.toString());
+        String actual = Shell.ok(TOOL, cluster.dir, "bash", script.toString(), mounted.toString());
+        assertEquals(expected, actual, "the same script on a local folder and on CFS");
+    }
+
+    @Test
+    void statusShowsStorageSystemsPairsAndTheMountsSession() throws Exception {
+        String status = cluster.cfsOk("status");
+        for (String ss : List.of("ss1", "ss2", "ss3")) {
+            assertTrue(Pattern.compile("(?m)^" + ss + "\\s+up\\s").matcher(status).find(), ss + " up in:\n" + status);
+        }
+        for (String pair : List.of("p1", "p2", "p3")) {
+            assertTrue(status.contains(pair), pair + " in:\n" + status);
+        }
+        assertTrue(status.contains("SESSION"), "the mount's session in:\n" + status);
+        String json = cluster.cfsOk("status", "--json");
+        assertTrue(json.contains("\"storages\"") && json.contains("\"opens\""), json);
+    }
+
+    @Test
+    void setPairPlacesNewFilesAndLocateShowsThem() throws Exception {
+        Path hot = cluster.mountPoint.resolve("hot");
+        Files.createDirectories(hot);
+        cluster.cfsOk("set-pair", hot.toString(), "p2");
+        Files.write(hot.resolve("title.bin"), new byte[3 << 20]);
+        String where = cluster.cfsOk("locate", "--json", hot.resolve("title.bin").toString());
+        assertTrue(where.replace(" ", "").contains("\"pair\":\"p2\""), where);
+        String dir = cluster.cfsOk("locate", hot.toString());
+        assertTrue(dir.contains("pair p2"), dir);
+    }
+
+    @Test
+    void scrubFindsACorruptMirrorAndRepairsIt() throws Exception {
+        Path dir = cluster.mountPoint.resolve("scrubbed");
+        Files.createDirectories(dir);
+        cluster.cfsOk("set-pair", dir.toString(), "p3");
+        byte[] data = new byte[2 << 20];
+        new java.util.Random(3).nextBytes(data);
+        Files.write(dir.resolve("f.bin"), data);
+        cluster.cfsOk("status", "--wait-synced", "--timeout", "120");
+        assertEquals(0, cluster.cfs("scrub").exitCode(), "clean cluster");
+
+        // flip bytes of the file's first cluster on p3's mirror (ss3:v4) behind the daemons' backs
+        long volumeOffset = firstVolumeOffset(cluster.cfsOk("locate", "--json", dir.resolve("f.bin").toString()));
+        try (RandomAccessFile mirror = new RandomAccessFile(cluster.volumeFile("ss3", "v4").toFile(), "rw")) {
+            mirror.seek(volumeOffset + 100);
+            mirror.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        }
+        Shell.Result found = cluster.cfs("scrub");
+        assertEquals(1, found.exitCode(), found.output());
+        assertTrue(found.output().contains("mismatch"), found.output());
+        assertEquals(1, cluster.cfs("scrub", "--repair").exitCode());
+        cluster.cfsOk("status", "--wait-synced", "--timeout", "120");
+        Shell.Result clean = cluster.cfs("scrub");
+        assertEquals(0, clean.exitCode(), "after repair:\n" + clean.output());
+        assertEquals(List.of(), diff(data, Files.readAllBytes(dir.resolve("f.bin"))), "file through the mount");
+    }
+
+    @Test
+    void opensOfOneFileAreSpreadOverThePairsMembers() throws Exception {
+        Path dir = cluster.mountPoint.resolve("popular");
+        Files.createDirectories(dir);
+        cluster.cfsOk("set-pair", dir.toString(), "p1"); // a master and two mirrors
+        Files.write(dir.resolve("video.bin"), new byte[1 << 20]);
+        List<Process> viewers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) { // six viewers hold the file open
+                viewers.add(new ProcessBuilder("bash", "-c", "exec 3<" + dir.resolve("video.bin") + "; sleep 60")
+                        .start());
+            }
+            String status = awaitOpens(6);
+            Matcher m = Pattern.compile("(?m)^p1\\s+async\\s+(master|mirror \\d)\\s+\\S+\\s+up\\s+(\\d+)").matcher(status);
+            List<Integer> opens = new ArrayList<>();
+            while (m.find()) {
+                opens.add(Integer.parseInt(m.group(2)));
+            }
+            assertEquals(List.of(2, 2, 2), opens, "six opens over three members:\n" + status);
+        } finally {
+            viewers.forEach(Process::destroy);
+        }
+    }
+
+    private static String awaitOpens(int total) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            String status = cluster.cfsOk("status");
+            Matcher m = Pattern.compile("(?m)^p1\\s+async\\s+(?:master|mirror \\d)\\s+\\S+\\s+up\\s+(\\d+)").matcher(status);
+            int sum = 0;
+            while (m.find()) {
+                sum += Integer.parseInt(m.group(1));
+            }
+            if (sum >= total || System.nanoTime() > deadline) {
+                return status;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static long firstVolumeOffset(String locateJson) {
+        Matcher m = Pattern.compile("\"volumeOffset\"\\s*:\\s*(\\d+)").matcher(locateJson);
+        assertTrue(m.find(), locateJson);
+        return Long.parseLong(m.group(1));
+    }
+
+    private static List<Integer> diff(byte[] a, byte[] b) {
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < Math.max(a.length, b.length) && at.size() < 5; i++) {
+            if (i >= a.length || i >= b.length || a[i] != b[i]) {
+                at.add(i);
+            }
+        }
+        return at;
+    }
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Measures CFS on this machine and appends the figures, with the machine, the command and the
+# date, to BENCHMARKS.md. Starts its own local cluster under DIR (default ./bench-cluster).
+#
+#   bench.sh meta  [--dir DIR] [--files N]    create/stat/unlink of N small files through the mount
+#   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--peers bindfs,raw,moosefs,glusterfs]
+#                                             the standard fio suite (../shared/peers/fio-suite.sh) on
+#                                             CFS (an async and a sync pair) and on the peers, side by side
+#
+# Figures on a shared 2-core machine swing by up to 50 percent: compare within one run.
+set -euo pipefail
+home=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+peers_dir=${CFS_PEERS_DIR:-$home/../shared/peers}
+mode=${1:-}
+[ $# -gt 0 ] && shift
+dir="$home/bench-cluster"
+files=2000
+size=512m
+runtime=20
+peers="bindfs,raw"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) dir=$2; shift 2 ;;
+    --files) files=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --runtime) runtime=$2; shift 2 ;;
+    --peers) peers=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$mode" in meta|fio) ;; *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+
+out="$dir/results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+command -v python3 >/dev/null && command -v fio >/dev/null || {
+  . "$home/scripts/lib/deps.sh"; cfs_install_test_deps; cfs_apt_install python3-minimal; }
+
+cleanup() { "$home/scripts/local-cluster.sh" down --dir "$dir/cluster" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+"$home/scripts/local-cluster.sh" up --dir "$dir/cluster" >/dev/null
+mnt="$dir/cluster/mnt"
+cfs() { "$home/scripts/cfs" "$@" --config "$dir/cluster/cluster.conf"; }
+
+machine() {
+  printf -- '- machine: %s, %s cores, %s GiB RAM, kernel %s\n' \
+    "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$(nproc)" \
+    "$(awk '/MemTotal/{printf "%d", $2/1048576}' /proc/meminfo)" "$(uname -r)"
+  printf -- '- date: %s\n- command: `scripts/bench.sh %s`\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$*"
+}
+
+meta_phase() { # DIR N OUTJSON: create+write 4 KiB+close, stat, unlink N files; per-op figures
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys, time, json
+d, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+os.makedirs(d, exist_ok=True)
+buf = b"x" * 4096
+res = {}
+def phase(name, fn):
+    lat = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        a = time.perf_counter(); fn(os.path.join(d, "f%05d" % i)); lat.append(time.perf_counter() - a)
+    tot = time.perf_counter() - t0
+    lat.sort()
+    res[name] = {"ops": n, "per_second": n / tot, "p99_us": lat[int(0.99 * (n - 1))] * 1e6}
+def create(p):
+    fd = os.open(p, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644); os.write(fd, buf); os.close(fd)
+phase("create", create)
+phase("stat", os.stat)
+phase("unlink", os.unlink)
+os.rmdir(d)
+json.dump(res, open(out, "w"), indent=1)
+PY
+}
+
+case "$mode" in
+  meta)
+    meta_phase "$mnt/bench-meta" "$files" "$out/meta.json"
+    report=$(python3 - "$out/meta.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print("| operation (through the mount) | per second | p99 latency |")
+print("|---|---:|---:|")
+for k in ("create", "stat", "unlink"):
+    print(f"| {k} (4 KiB files, one folder) | {m[k]['per_second']:,.0f} | {m[k]['p99_us']/1000:.2f} ms |")
+PY
+)
+    { printf '\n## Metadata operations\n\n'; machine meta --files "$files"; printf '\n%s\n' "$report"; } | tee -a "$home/BENCHMARKS.md" ;;
+  fio)
+    mkdir -p "$mnt/async" "$mnt/sync"
+    cfs set-pair "$mnt/async" p1 >/dev/null
+    cfs set-pair "$mnt/sync" p2 >/dev/null
+    export SIZE=$size RUNTIME=$runtime
+    "$peers_dir/fio-suite.sh" "$mnt/async" "$out/cfs-async" >/dev/null
+    "$peers_dir/fio-suite.sh" "$mnt/sync" "$out/cfs-sync" >/dev/null
+    cleanup
+    for p in ${peers//,/ }; do
+      "$peers_dir/up-$p.sh" "$dir/peers" >/dev/null
+      case "$p" in
+        bindfs) pm="$dir/peers/bindfs/mnt" ;;
+        raw) pm="$dir/peers/raw" ;;
+        moosefs) pm="$dir/peers/moosefs/mnt" ;;
+        glusterfs) pm="$dir/peers/glusterfs/mnt" ;;
+      esac
+      [ -d "$pm" ] || pm=$(ls -d "$dir/peers/$p"/*mnt* 2>/dev/null | head -1)
+      "$peers_dir/fio-suite.sh" "$pm" "$out/$p" >/dev/null || echo "bench.sh: $p failed" >&2
+      "$peers_dir/down-$p.sh" "$dir/peers" >/dev/null || true
+    done
+    report=$(python3 - "$out" <<'PY'
+import json, os, sys
+o = sys.argv[1]
+runs = [d for d in ["cfs-async", "cfs-sync", "bindfs", "raw", "moosefs", "glusterfs"] if os.path.exists(os.path.join(o, d, "summary.txt"))]
+def figures(d):
+    f = {}
+    for n in ["seqwrite", "seqread", "seqread4same", "randread1", "randread4"]:
+        j = json.load(open(os.path.join(o, d, n + ".json")))["jobs"][0]
+        s = j["write" if n == "seqwrite" else "read"]
+        f[n] = s["bw_bytes"] / 1e6 if n.startswith("seq") else s["iops"]
+    m = json.load(open(os.path.join(o, d, "meta.json")))
+    for k in ("create", "stat", "delete"):
+        f["meta-" + k] = m[k]["iops"]
+    return f
+fig = {d: figures(d) for d in runs}
+rows = [("seqwrite", "seq write 1 MiB, MB/s"), ("seqread", "seq read 1 MiB, MB/s"),
+        ("seqread4same", "4 readers of one file, MB/s"), ("randread1", "random 4 KiB read, 1 job, IOPS"),
+        ("randread4", "random 4 KiB read, 4 jobs, IOPS"), ("meta-create", "creates/s"),
+        ("meta-stat", "stats/s"), ("meta-delete", "deletes/s")]
+print("| figure | " + " | ".join(runs) + (" | cfs-async / bindfs |" if "bindfs" in fig else " |"))
+print("|---|" + "---:|" * len(runs) + ("---:|" if "bindfs" in fig else ""))
+for k, label in rows:
+    cells = [f"{fig[d][k]:,.0f}" for d in runs]
+    ratio = f" {fig['cfs-async'][k] / fig['bindfs'][k]:.2f} |" if "bindfs" in fig and fig["bindfs"][k] else ""
+    print(f"| {label} | " + " | ".join(cells) + " |" + ratio)
+PY
+)
+    { printf '\n## fio suite (CFS beside its peers)\n\n'; machine fio --size "$size" --runtime "$runtime" --peers "$peers"
+      printf -- '- raw results: %s\n\n%s\n' "$out" "$report"; } | tee -a "$home/BENCHMARKS.md" ;;
+esac

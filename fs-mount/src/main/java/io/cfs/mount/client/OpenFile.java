@@ -21,7 +21,7 @@ final class OpenFile {
     /** The pair the file was placed on (the Usage Table assigns members of this pair). */
     PairId pair;
     /** The File Allocation List, sorted by file offset. */
-    List<Extent> extents = List.of();
+    volatile List<Extent> extents = List.of();
     /** The size as this host sees it: the server's size, grown by writes not yet committed. */
     long size;
     /** Written (or resized) since the last commit to the metadata server. */

@@ -76,6 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class CfsClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CfsClient.class);
     public static final long ROOT = 1;
+    /** Writes of one file sent to the storage systems before the writer waits for the oldest. */
+    private static final int MAX_WRITES_IN_FLIGHT = 4;
     private static final int READ_DIR_PAGE = 1024;
 
     private final Topology topology;
@@ -378,6 +380,7 @@ public final class CfsClient implements AutoCloseable {
             if (file.staged != null) {
                 sendStaged(file);
             }
+            awaitWrites(file); // a read sees this host's writes
             size = file.size;
             generation = file.generation;
         } finally {
@@ -602,15 +605,16 @@ public final class CfsClient implements AutoCloseable {
      * {@code data}. Caller holds the file lock.
      */
     private void send(OpenFile file, long offset, ByteBuf data) {
+        List<CompletableFuture<Message>> writes = new ArrayList<>();
+        int length = data.readableBytes();
         try {
-            int length = data.readableBytes();
+            awaitOverlapping(file, offset, offset + length); // the storage system may reorder concurrent writes
             List<Extent> before = file.extents;
             if (!file.backed(offset, length)) {
                 Handle any = anyHandle(file);
                 file.layout(withHandle(any, sh -> new AllocateRequest(sh, offset, length), LayoutReply.class).extents());
                 zeroNewBlocks(file, before, offset, length);
             }
-            List<CompletableFuture<Message>> writes = new ArrayList<>();
             long at = offset;
             while (at < offset + length) {
                 Extent e = file.extentAt(at);
@@ -625,11 +629,48 @@ public final class CfsClient implements AutoCloseable {
                 file.unsynced.add(pair.master());
                 at += n;
             }
-            for (var w : writes) {
-                BlockIo.await(w, OkReply.class);
-            }
         } finally {
             data.release();
+        }
+        CompletableFuture<Void> done = CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                .thenRun(() -> writes.forEach(w -> BlockIo.await(w, OkReply.class)));
+        file.inFlight.addLast(new OpenFile.InFlight(offset, offset + length, done));
+        while (file.inFlight.size() > MAX_WRITES_IN_FLIGHT) {
+            awaitWrite(file.inFlight.pollFirst());
+        }
+    }
+
+    /** Waits for the file's writes in flight that overlap [from, to). Caller holds the file lock. */
+    private void awaitOverlapping(OpenFile file, long from, long to) {
+        for (var it = file.inFlight.iterator(); it.hasNext(); ) {
+            OpenFile.InFlight w = it.next();
+            if (w.offset() < to && from < w.end()) {
+                it.remove();
+                awaitWrite(w);
+            }
+        }
+    }
+
+    /** Waits for every write of the file in flight; the first failure is thrown (EIO to the caller). */
+    private void awaitWrites(OpenFile file) {
+        CfsException first = null;
+        while (!file.inFlight.isEmpty()) {
+            try {
+                awaitWrite(file.inFlight.pollFirst());
+            } catch (CfsException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void awaitWrite(OpenFile.InFlight w) {
+        try {
+            w.done().join();
+        } catch (RuntimeException e) {
+            throw BlockIo.cause(e);
         }
     }
 
@@ -676,6 +717,7 @@ public final class CfsClient implements AutoCloseable {
     }
 
     private void writeZeros(OpenFile file, long from, long to) {
+        awaitOverlapping(file, from, to);
         for (long at = from; at < to; ) {
             int n = (int) Math.min(to - at, options.writeBuffer());
             Extent e = file.extentAt(at);
@@ -693,6 +735,7 @@ public final class CfsClient implements AutoCloseable {
         if (file.staged != null) {
             sendStaged(file);
         }
+        awaitWrites(file);
         if (file.dirty) {
             Handle writer = h.writable() ? h : anyHandle(file);
             long size = file.size;

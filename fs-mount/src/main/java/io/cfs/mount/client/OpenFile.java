@@ -33,7 +33,12 @@ final class OpenFile {
     /** Staged sequential writes: bytes for file offsets [stagedOffset, stagedOffset + staged.readableBytes()). */
     ByteBuf staged;
     long stagedOffset;
+    /** Writes sent to the storage systems and not yet acknowledged, oldest first (bounded by the sender). */
+    final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
     int handles;
+
+    /** A write of file bytes [offset, end) on its way to the masters. */
+    record InFlight(long offset, long end, java.util.concurrent.CompletableFuture<Void> done) {}
 
     OpenFile(long inode) {
         this.inode = inode;

@@ -1,6 +1,6 @@
 package io.cfs.meta;
 
-import io.cfs.meta.journal.JournalFile;
+import io.cfs.meta.journal.Journal;
 import io.cfs.meta.journal.OperationCodec;
 import io.cfs.meta.namespace.Namespace;
 import io.cfs.protocol.rpc.RpcServer;
@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The metadata server (the seed's CFS server): replays its journal into memory, then serves the
- * metadata requests over {@link RpcServer}.
+ * The metadata server (the seed's CFS server): loads its newest snapshot and replays the journal
+ * after it into memory, then serves the metadata requests over {@link RpcServer}.
  */
 public final class MetadataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataServer.class);
@@ -22,21 +22,23 @@ public final class MetadataServer implements AutoCloseable {
     private final String id;
     private final MetadataService service;
     private final RpcServer rpc;
+    private final long snapshot;
     private final long replayed;
     private boolean closed;
 
-    private MetadataServer(String id, MetadataService service, RpcServer rpc, long replayed) {
+    private MetadataServer(String id, MetadataService service, RpcServer rpc, long snapshot, long replayed) {
         this.id = id;
         this.service = service;
         this.rpc = rpc;
+        this.snapshot = snapshot;
         this.replayed = replayed;
     }
 
     /**
-     * Replays the journal of the data folder and starts serving.
+     * Loads the snapshot and replays the journal of the data folder, and starts serving.
      *
-     * @throws IOException a journal that cannot be read or is corrupt, or an address that cannot be
-     *                     bound; the message says which and why
+     * @throws IOException a snapshot or journal that cannot be read or is corrupt, or an address
+     *                     that cannot be bound; the message says which and why
      */
     public static MetadataServer start(Topology topology, MetadataOptions options) throws IOException {
         Path data = options.dataDir() != null ? options.dataDir() : topology.metadata().data();
@@ -46,14 +48,16 @@ public final class MetadataServer implements AutoCloseable {
             throw new IOException("cannot listen on " + configured.getHostString() + ":" + configured.getPort()
                     + ": unknown host");
         }
-        JournalFile journal = JournalFile.open(data.resolve("journal"), options.clock(),
+        Journal journal = Journal.open(data.resolve("journal"), options.clock(),
                 new OperationCodec(topology.pairs().keySet()));
         MetadataService service;
+        long snapshot;
         long replayed;
         try {
-            Namespace namespace = new Namespace(topology, journal.created());
-            replayed = journal.replay(namespace::replay);
-            service = new MetadataService(options.id(), topology, namespace, journal, options.clock());
+            Namespace namespace = journal.recover(topology);
+            snapshot = journal.snapshotIndex();
+            replayed = journal.replayed();
+            service = new MetadataService(options, topology, namespace, journal);
         } catch (IOException | RuntimeException e) {
             journal.close();
             throw e;
@@ -77,9 +81,12 @@ public final class MetadataServer implements AutoCloseable {
             }
             throw new IOException("cannot listen on " + describe(listen) + ": " + e.getMessage(), e);
         }
-        MetadataServer server = new MetadataServer(options.id(), service, rpc, replayed);
-        log.info("metadata server serving on {} (pairs {}; replayed {} journal records)", describe(server.address()),
-                topology.sortedPairs().stream().map(p -> p.id().value()).collect(Collectors.joining(", ")), replayed);
+        MetadataServer server = new MetadataServer(options.id(), service, rpc, snapshot, replayed);
+        log.info("metadata server serving on {} (pairs {}; {}, replayed {} journal records after it; lease {} ms,"
+                        + " storage timeout {} ms, a snapshot every {} records)", describe(server.address()),
+                topology.sortedPairs().stream().map(p -> p.id().value()).collect(Collectors.joining(", ")),
+                snapshot == 0 ? "no snapshot" : "loaded the snapshot at record " + snapshot, replayed,
+                options.lease().toMillis(), options.storageTimeout().toMillis(), options.snapshotEvery());
         return server;
     }
 
@@ -92,12 +99,22 @@ public final class MetadataServer implements AutoCloseable {
         return rpc.address();
     }
 
-    /** How many journal records the start replayed. */
+    /** How many journal records the start replayed after the snapshot it loaded. */
     public long replayedRecords() {
         return replayed;
     }
 
-    /** Stops serving, lets the journal write and apply what is queued, and closes it. */
+    /** The index of the snapshot the start loaded (0: none). */
+    public long snapshotIndex() {
+        return snapshot;
+    }
+
+    /** Runs the lease and storage heartbeat check now (it also runs periodically), for tests that move the clock. */
+    void check() {
+        service.check();
+    }
+
+    /** Stops serving, lets the journal write and apply what is queued, writes a snapshot and closes the journal. */
     @Override
     public synchronized void close() {
         if (closed) {

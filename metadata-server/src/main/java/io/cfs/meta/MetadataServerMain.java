@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 public final class MetadataServerMain implements Callable<Integer> {
     /** Exit code: a topology that cannot be read or used. */
     public static final int BAD_TOPOLOGY = 2;
-    /** Exit code: any other failure to start (address in use, corrupt journal, ...). */
+    /** Exit code: any other failure to start (address in use, corrupt journal, bad option value, ...). */
     public static final int START_FAILED = 1;
 
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "the topology file")
@@ -27,6 +28,18 @@ public final class MetadataServerMain implements Callable<Integer> {
 
     @Option(names = "--id", paramLabel = "ID", defaultValue = "meta", description = "this server's name in logs")
     private String id;
+
+    @Option(names = "--lease-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "how long a client session lives without a keep-alive")
+    private long leaseMillis;
+
+    @Option(names = "--storage-timeout-ms", paramLabel = "MS", defaultValue = "3000",
+            description = "how long a storage system may go without a heartbeat before it is considered down")
+    private long storageTimeoutMillis;
+
+    @Option(names = "--snapshot-every", paramLabel = "RECORDS", defaultValue = "100000",
+            description = "journal records between two snapshots of the state")
+    private long snapshotEvery;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     private boolean help;
@@ -62,7 +75,10 @@ public final class MetadataServerMain implements Callable<Integer> {
         }
         MetadataServer server;
         try {
-            server = MetadataServer.start(topology, MetadataOptions.defaults().withId(id));
+            server = MetadataServer.start(topology, MetadataOptions.defaults().withId(id)
+                    .withLease(Duration.ofMillis(leaseMillis))
+                    .withStorageTimeout(Duration.ofMillis(storageTimeoutMillis))
+                    .withSnapshotEvery(snapshotEvery));
         } catch (IOException | RuntimeException e) {
             err.println("metadata server " + id + " cannot start: " + e.getMessage());
             return START_FAILED;

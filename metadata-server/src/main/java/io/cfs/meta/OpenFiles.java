@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The open handles of the client sessions (one session per connection). Soft state: a restart or
- * a lost connection closes them. Sizes: one entry per open handle (at most {@link
- * #MAX_PER_SESSION} per session) and one per session that opened a file while it stays
- * connected. Not thread-safe: used under the server's lock.
+ * The open handles, by the session holding them (a client session with a lease, or a connection
+ * that opened files without one). Soft state: a restart closes them. Sizes: one entry per open
+ * handle (at most {@link #MAX_PER_SESSION} per session) and one per session holding any handle.
+ * Not thread-safe: used under the server's lock.
  *
- * @param <S> the session (the connection's channel; anything with identity in tests)
+ * @param <S> the session (anything with identity in tests)
  */
 final class OpenFiles<S> {
     /** Most handles one session may hold open at once. */
@@ -36,10 +36,6 @@ final class OpenFiles<S> {
      */
     OpenFiles(long firstId) {
         this.nextId = firstId;
-    }
-
-    boolean knows(S session) {
-        return sessions.containsKey(session);
     }
 
     /** Throws unless the session may open one more handle. */
@@ -64,8 +60,8 @@ final class OpenFiles<S> {
     Handle<S> get(S session, long id) {
         Handle<S> h = handles.get(id);
         if (h == null || !h.session().equals(session)) {
-            throw new CfsException(ErrorCode.BAD_HANDLE, "no open handle " + id
-                    + " on this connection: expected a handle returned by OPEN and not yet closed");
+            throw new CfsException(ErrorCode.BAD_HANDLE, "no open handle " + id + " in session " + session
+                    + ": expected a handle returned by OPEN to this session and not yet closed");
         }
         return h;
     }
@@ -73,8 +69,53 @@ final class OpenFiles<S> {
     Handle<S> close(S session, long id) {
         Handle<S> h = get(session, id);
         forget(h);
-        sessions.get(session).remove(id);
+        Set<Long> ids = sessions.get(session);
+        ids.remove(id);
+        if (ids.isEmpty()) {
+            sessions.remove(session);
+        }
         return h;
+    }
+
+    /** How many handles a session holds. */
+    int count(S session) {
+        Set<Long> ids = sessions.get(session);
+        return ids == null ? 0 : ids.size();
+    }
+
+    /** Every open handle. */
+    List<Handle<S>> all() {
+        return List.copyOf(handles.values());
+    }
+
+    /** Records that handle {@code id} is now served by another member of its pair. */
+    Handle<S> reassign(long id, int member) {
+        Handle<S> h = handles.get(id);
+        if (h == null) {
+            throw new IllegalStateException("no open handle " + id + " to reassign");
+        }
+        Handle<S> moved = new Handle<>(h.id(), h.session(), h.inode(), h.pair(), member, h.write());
+        handles.put(id, moved);
+        return moved;
+    }
+
+    /**
+     * Moves every handle of {@code from} to {@code to} (a connection's handles to the session it
+     * binds to). It never refuses, so no handle is stranded; {@code to} may then hold more than
+     * {@link #MAX_PER_SESSION} and opens no more until it closes some.
+     */
+    void transfer(S from, S to) {
+        Set<Long> ids = sessions.get(from);
+        if (ids == null || from.equals(to)) {
+            return;
+        }
+        sessions.remove(from);
+        Set<Long> target = sessions.computeIfAbsent(to, s -> new LinkedHashSet<>());
+        for (long id : ids) {
+            Handle<S> h = handles.get(id);
+            handles.put(id, new Handle<>(id, to, h.inode(), h.pair(), h.member(), h.write()));
+            target.add(id);
+        }
     }
 
     /** Closes every handle of a session that has gone and forgets the session. */

@@ -59,6 +59,15 @@ class MetadataServerMainTest {
         String help = out.toString(StandardCharsets.UTF_8);
         assertTrue(help.contains("--config=FILE"), help);
         assertTrue(help.contains("Default: meta"), help);
+        assertTrue(help.contains("--lease-ms=MS") && help.contains("--storage-timeout-ms=MS")
+                && help.contains("--snapshot-every=RECORDS"), help);
+    }
+
+    @Test
+    void aBadOptionValueExitsWith1AndSaysWhy() throws Exception {
+        Path file = topology(7497);
+        assertEquals(1, MetadataServerMain.run("--config", file.toString(), "--lease-ms", "0"));
+        assertTrue(err().contains("lease PT0S: expected 1 ms to"), err());
     }
 
     @Test

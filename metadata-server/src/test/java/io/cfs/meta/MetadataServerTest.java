@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cfs.meta.journal.JournalFile;
+import io.cfs.meta.journal.Journal;
 import io.cfs.meta.journal.OperationCodec;
 import io.cfs.meta.namespace.Harness;
 import io.cfs.meta.namespace.Namespace;
@@ -39,88 +39,17 @@ import io.cfs.protocol.message.StatFsRequest;
 import io.cfs.protocol.message.Timespec;
 import io.cfs.protocol.message.VolumeInfoRequest;
 import io.cfs.protocol.rpc.RpcClient;
-import io.cfs.protocol.rpc.Transport;
-import io.cfs.topology.PairId;
 import io.cfs.topology.Topology;
 import io.cfs.topology.VolumeId;
-import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class MetadataServerTest {
-    static final long ROOT = Namespace.ROOT;
-    static final PairId P1 = new PairId("p1");
-
-    @TempDir
-    Path dir;
-
-    final MutableClock clock = new MutableClock(Instant.ofEpochSecond(1_700_000_000L, 42));
-    EventLoopGroup group;
-    MetadataServer server;
-    final List<RpcClient> clients = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() throws IOException {
-        group = Transport.newEventLoopGroup("test-client", 1);
-        server = start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        clients.forEach(RpcClient::close);
-        if (server != null) {
-            server.close();
-        }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    MetadataServer start() throws IOException {
-        Topology topology = TestTopologies.twoPairs(dir);
-        return MetadataServer.start(topology, MetadataOptions.defaults()
-                .withListen(new InetSocketAddress("127.0.0.1", 0))
-                .withDataDir(dir.resolve("meta"))
-                .withClock(clock));
-    }
-
-    RpcClient client() {
-        RpcClient c = new RpcClient("test", server.address(), group, Duration.ofSeconds(10));
-        clients.add(c);
-        return c;
-    }
-
-    static FileAttr attr(RpcClient c, Message request) {
-        return c.call(request, AttrReply.class).attr();
-    }
-
-    static CfsException fails(ErrorCode code, Runnable call) {
-        CfsException e = assertThrows(CfsException.class, call::run);
-        assertEquals(code, e.code(), e.getMessage());
-        return e;
-    }
-
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
+class MetadataServerTest extends ServerTestBase {
     @Test
     void aFileLivesThroughCreateOpenAllocateCommitCloseRenameAndARestart() throws Exception {
         RpcClient c = client();
@@ -155,7 +84,8 @@ class MetadataServerTest {
         FileAttr before = attr(c, new LookupRequest(videos.inode(), "b.mp4"));
         server.close();
         server = start();
-        assertEquals(6, server.replayedRecords());
+        assertEquals(6, server.snapshotIndex(), "a clean shutdown wrote a snapshot of the 6 records");
+        assertEquals(0, server.replayedRecords());
         RpcClient after = client();
         assertEquals(before, attr(after, new LookupRequest(videos.inode(), "b.mp4")));
         assertEquals(listing, after.call(new ReadDirRequest(videos.inode(), "", 10), ReadDirReply.class));
@@ -229,10 +159,9 @@ class MetadataServerTest {
         server = null;
         Topology topology = TestTopologies.twoPairs(dir);
         long file;
-        try (JournalFile journal = JournalFile.open(dir.resolve("meta").resolve("journal"), clock,
+        try (Journal journal = Journal.open(dir.resolve("meta").resolve("journal"), clock,
                 new OperationCodec(topology.pairs().keySet()))) {
-            Namespace ns = new Namespace(topology, journal.created());
-            journal.replay(ns::replay);
+            Namespace ns = journal.recover(topology);
             Harness h = new Harness(ns, op -> {
                 try {
                     journal.append(List.of(op));
@@ -252,7 +181,7 @@ class MetadataServerTest {
         fails(ErrorCode.NOT_FOUND, () -> after.call(new GetAttrRequest(file), AttrReply.class));
         server.close();
         server = start();
-        assertEquals(4, server.replayedRecords(), "the free was journaled");
+        assertEquals(4, server.snapshotIndex(), "the free was journaled");
     }
 
     @Test

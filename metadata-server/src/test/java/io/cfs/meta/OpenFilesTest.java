@@ -41,7 +41,25 @@ class OpenFilesTest {
         assertEquals(second, closed.get(0));
         assertFalse(files.isOpen(7));
         assertFalse(files.isOpen(8));
-        assertFalse(files.knows("b"));
+        assertEquals(0, files.count("b"));
         assertEquals(List.of(), files.closeSession("b"));
+    }
+
+    @Test
+    void handlesMoveToTheSessionAConnectionBindsToAndCanChangeMember() {
+        OpenFiles.Handle<String> a = files.open("conn", 7, P1, 0, false);
+        OpenFiles.Handle<String> b = files.open("conn", 8, P1, 1, true);
+        files.open("session", 9, P1, 2, false);
+        files.transfer("conn", "session");
+        assertEquals(0, files.count("conn"));
+        assertEquals(3, files.count("session"));
+        assertEquals(ErrorCode.BAD_HANDLE, assertThrows(CfsException.class, () -> files.get("conn", a.id())).code());
+        assertEquals("session", files.get("session", a.id()).session());
+        OpenFiles.Handle<String> moved = files.reassign(b.id(), 2);
+        assertEquals(new OpenFiles.Handle<>(b.id(), "session", 8, P1, 2, true), moved);
+        assertEquals(moved, files.close("session", b.id()));
+        assertEquals(2, files.all().size());
+        assertTrue(files.isOpen(7));
+        assertFalse(files.isOpen(8));
     }
 }

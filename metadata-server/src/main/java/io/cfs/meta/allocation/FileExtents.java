@@ -44,6 +44,20 @@ public final class FileExtents {
         return next != null && next < offset + length;
     }
 
+    /** The extents holding any byte of {@code [offset, offset+length)} (whole, not cut to the range), in order. */
+    public List<Extent> overlapping(long offset, long length) {
+        if (length == 0) {
+            return List.of();
+        }
+        List<Extent> out = new ArrayList<>();
+        Map.Entry<Long, Extent> floor = byOffset.floorEntry(offset);
+        if (floor != null && floor.getValue().fileEnd() > offset) {
+            out.add(floor.getValue());
+        }
+        out.addAll(byOffset.subMap(offset, false, offset + length, false).values());
+        return out;
+    }
+
     /** The parts of {@code [offset, offset+length)} that no extent backs, in order. */
     public List<Range> holes(long offset, long length) {
         return subtract(List.of(new Range(offset, length)), byOffset.values());

@@ -13,10 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit over a {@link JournalFile}: one writer thread takes whatever operations are queued,
+ * Group commit over a {@link Journal}: one writer thread takes whatever operations are queued,
  * writes them with one write and one fsync, then hands the batch to the {@link Listener} in
  * submission order, so concurrent clients share an fsync. If a write fails, that batch and every
  * later submission fail: the state must not move past what the disk holds.
+ *
+ * <p>Once {@code snapshotEvery} records have been written since the last snapshot, the writer
+ * thread calls the {@link Snapshotter} between two batches, when the state holds exactly the
+ * records written; and once more at {@link #close} if records came since. A snapshot that fails
+ * is logged and retried after as many records again: the journal still holds everything.
  *
  * @param <E> what is queued: an operation and whatever the listener needs to answer for it
  */
@@ -35,6 +40,11 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         void failed(List<E> batch, IOException cause);
     }
 
+    /** Writes a snapshot of the state; called on the writer thread, or on the closing thread once it has stopped. */
+    public interface Snapshotter {
+        void snapshot() throws IOException;
+    }
+
     /** Records written and fsyncs done so far. */
     public record Stats(long records, long fsyncs) {}
 
@@ -42,9 +52,13 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
     static final int MAX_BATCH = 4096;
     private static final Logger log = LoggerFactory.getLogger(GroupCommitLog.class);
 
-    private final JournalFile file;
+    private final Journal file;
     private final int limit;
+    private final long snapshotEvery;
     private final Listener<E> listener;
+    private final Snapshotter snapshotter;
+    /** Records written before which no snapshot is tried again (on the writer thread only). */
+    private long snapshotRetryAt;
     private final Thread writer;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition queued = lock.newCondition();
@@ -56,12 +70,20 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
     private long fsyncs;
 
     /**
-     * @param limit how many operations may wait before {@link #submit} refuses more
+     * @param file          a recovered journal
+     * @param limit         how many operations may wait before {@link #submit} refuses more
+     * @param snapshotEvery how many records between snapshots
      */
-    public GroupCommitLog(String name, JournalFile file, int limit, Listener<E> listener) {
+    public GroupCommitLog(String name, Journal file, int limit, long snapshotEvery, Listener<E> listener,
+                          Snapshotter snapshotter) {
+        if (snapshotEvery < 1) {
+            throw new IllegalArgumentException("snapshot every " + snapshotEvery + " records: expected at least 1");
+        }
         this.file = file;
         this.limit = limit;
+        this.snapshotEvery = snapshotEvery;
         this.listener = listener;
+        this.snapshotter = snapshotter;
         this.writer = new Thread(this::run, name + "-journal");
         writer.setDaemon(true);
     }
@@ -84,7 +106,7 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         lock.lock();
         try {
             if (failure != null) {
-                throw new CfsException(ErrorCode.IO_ERROR, "journal " + file.path() + " failed (" + failure.getMessage()
+                throw new CfsException(ErrorCode.IO_ERROR, "journal " + file.dir() + " failed (" + failure.getMessage()
                         + "): no change can be made until the metadata server restarts");
             }
             if (closing) {
@@ -136,11 +158,24 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
                 lock.unlock();
             }
             listener.durable(batch);
+            if (file.sinceSnapshot() >= snapshotEvery && records >= snapshotRetryAt) {
+                snapshotRetryAt = records + snapshotEvery;
+                snapshot();
+            }
+        }
+    }
+
+    private void snapshot() {
+        try {
+            snapshotter.snapshot();
+        } catch (IOException | RuntimeException e) {
+            log.error("journal {}: writing a snapshot failed (the journal keeps every record; retrying after {} more)",
+                    file.dir(), snapshotEvery, e);
         }
     }
 
     private void fail(List<E> batch, IOException cause) {
-        log.error("journal {} failed: no change can be made until the metadata server restarts", file.path(), cause);
+        log.error("journal {} failed: no change can be made until the metadata server restarts", file.dir(), cause);
         List<E> failed = new ArrayList<>(batch);
         lock.lock();
         try {
@@ -183,8 +218,18 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        boolean healthy;
+        lock.lock();
+        try {
+            healthy = failure == null;
+        } finally {
+            lock.unlock();
+        }
+        if (healthy && file.sinceSnapshot() > 0) {
+            snapshot();
+        }
         Stats s = stats();
-        log.info("journal {} closed: {} records written in {} fsyncs", file.path(), s.records(), s.fsyncs());
+        log.info("journal {} closed: {} records written in {} fsyncs", file.dir(), s.records(), s.fsyncs());
         file.close();
     }
 }

@@ -6,14 +6,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -22,24 +19,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable journal: {@code <data>/journal/journal.log}, a header then records.
+ * One segment of the {@link Journal}: {@code <data>/journal/journal-<first>.log}, a header then
+ * records, record {@code first} being the first operation it holds (counted from the creation of
+ * the filesystem; the journal starts a new segment after each snapshot).
  *
- * <p>Header (36 bytes): {@code "CFS-JRNL" | u32 version (1) | u64 first record index (0; a later
- * version with snapshots starts a journal after a snapshot) | i64 created seconds | i32 created
- * nanos | u32 crc32c of the 32 bytes before}. The creation time is the root directory's time.
+ * <p>Header (36 bytes): {@code "CFS-JRNL" | u32 version (1) | u64 first record index | i64
+ * created seconds | i32 created nanos | u32 crc32c of the 32 bytes before}. The creation time is
+ * the filesystem's (the root directory's time), copied into every segment.
  *
  * <p>Record: {@code u32 length | u32 crc32c | u8 type | payload}, where length counts the type and
  * the payload and the crc32c covers them (see {@link OperationCodec} for types and payloads).
  *
- * <p>Replay applies every record in order. A bad record at the very end (cut short, or failing
- * its checksum with no valid record after it) is a write torn by a crash: it was never
- * acknowledged, so it is dropped with a WARN line and truncated away. A bad record followed by
- * valid data, a record of an unknown type, or one that does not decode or apply is corruption:
- * opening fails with a {@link CorruptJournalException} naming the file and the offset rather
- * than serve wrong data. The file is locked while open, so two servers never share it.
+ * <p>Replay reads every record in order. In the last segment, a bad record at the very end (cut
+ * short, or failing its checksum with no valid record after it) is a write torn by a crash: it was
+ * never acknowledged, so it is dropped with a WARN line and truncated away. A bad record followed
+ * by valid data, a bad record in any segment but the last (appends only ever go to the last), a
+ * record of an unknown type, or one that does not decode or apply is corruption: replay fails
+ * with a {@link CorruptJournalException} naming the file and the offset rather than serve wrong
+ * data. A segment is created whole (written aside, fsynced, renamed), so its header is never torn.
  */
 public final class JournalFile implements AutoCloseable {
-    public static final String NAME = "journal.log";
     static final byte[] MAGIC = "CFS-JRNL".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
     static final int HEADER_BYTES = 36;
@@ -50,47 +49,39 @@ public final class JournalFile implements AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
+    private final long first;
     private final Timespec created;
     private final OperationCodec codec;
+    /** The file offset after the last record. */
     private long end = HEADER_BYTES;
+    private long records;
     private boolean replayed;
 
-    private JournalFile(Path path, FileChannel channel, Timespec created, OperationCodec codec) {
+    private JournalFile(Path path, FileChannel channel, long first, Timespec created, OperationCodec codec) {
         this.path = path;
         this.channel = channel;
+        this.first = first;
         this.created = created;
         this.codec = codec;
     }
 
-    /**
-     * Opens (creating if needed) the journal in {@code dir} and locks it. Call {@link #replay}
-     * before appending.
-     *
-     * @param clock the creation time of a new journal
-     */
-    public static JournalFile open(Path dir, Clock clock, OperationCodec codec) throws IOException {
-        Files.createDirectories(dir);
-        Path path = dir.resolve(NAME);
-        if (!Files.exists(path)) {
-            create(dir, path, Timespec.of(clock.instant()));
-        }
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            lock(channel, path);
-            return new JournalFile(path, channel, readHeader(channel, path), codec);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+    /** The file name of the segment starting at record {@code first}. */
+    static String name(long first) {
+        return "journal-" + first + ".log";
     }
 
-    private static void create(Path dir, Path path, Timespec created) throws IOException {
+    /**
+     * Creates an empty segment starting at record {@code first} (written aside, fsynced, renamed,
+     * the directory fsynced) and opens it for appending.
+     */
+    static JournalFile create(Path dir, long first, Timespec created, OperationCodec codec) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.put(MAGIC).putInt(VERSION).putLong(0).putLong(created.seconds()).putInt(created.nanos());
+        header.put(MAGIC).putInt(VERSION).putLong(first).putLong(created.seconds()).putInt(created.nanos());
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, HEADER_BYTES - 4);
         header.putInt((int) crc.getValue()).flip();
-        Path fresh = dir.resolve(NAME + ".new");
+        Path path = dir.resolve(name(first));
+        Path fresh = dir.resolve(name(first) + Journal.TEMP_SUFFIX);
         try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             while (header.hasRemaining()) {
@@ -99,25 +90,34 @@ public final class JournalFile implements AutoCloseable {
             out.force(true);
         }
         Files.move(fresh, path, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-        log.info("created journal {}", path);
+        syncDirectory(dir);
+        JournalFile segment = open(path, first, codec);
+        segment.replayed = true;
+        log.info("started journal segment {}", path);
+        return segment;
     }
 
-    private static void lock(FileChannel channel, Path path) throws IOException {
-        FileLock lock;
+    /**
+     * Opens an existing segment and checks its header.
+     *
+     * @param first the first record index its name gives, which the header must repeat
+     */
+    static JournalFile open(Path path, long first, OperationCodec codec) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            throw new IOException("journal " + path + " is locked by another metadata server: expected one server per data folder");
+            long headerFirst = readFirst(channel, path);
+            if (headerFirst != first) {
+                throw new CorruptJournalException("journal segment " + path + " starts at record " + headerFirst
+                        + " but its name says " + first + ": renamed by hand?");
+            }
+            return new JournalFile(path, channel, first, readCreated(channel), codec);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 
-    private static Timespec readHeader(FileChannel channel, Path path) throws IOException {
+    private static long readFirst(FileChannel channel, Path path) throws IOException {
         if (channel.size() < HEADER_BYTES) {
             throw new CorruptJournalException("journal " + path + " has " + channel.size() + " bytes: expected a "
                     + HEADER_BYTES + "-byte header at least");
@@ -133,7 +133,7 @@ public final class JournalFile implements AutoCloseable {
         }
         int version = header.getInt();
         long first = header.getLong();
-        long seconds = header.getLong();
+        header.getLong();
         int nanos = header.getInt();
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, HEADER_BYTES - 4);
@@ -146,14 +146,28 @@ public final class JournalFile implements AutoCloseable {
             throw new CorruptJournalException("journal " + path + " has version " + version + ": this server reads version "
                     + VERSION);
         }
-        if (first != 0) {
-            throw new CorruptJournalException("journal " + path + " starts at record " + first
-                    + ": this server has no snapshots and reads journals starting at record 0");
+        if (first < 0) {
+            throw new CorruptJournalException("journal " + path + " header has first record " + first);
         }
         if (nanos < 0 || nanos > 999_999_999) {
             throw new CorruptJournalException("journal " + path + " header has creation nanos " + nanos);
         }
-        return new Timespec(seconds, nanos);
+        return first;
+    }
+
+    /** The creation time of a header {@link #readFirst} has checked. */
+    private static Timespec readCreated(FileChannel channel) throws IOException {
+        ByteBuffer times = ByteBuffer.allocate(12);
+        readFully(channel, times, MAGIC.length + 4 + 8);
+        times.flip();
+        return new Timespec(times.getLong(), times.getInt());
+    }
+
+    /** Fsyncs a directory, so that files created, renamed or deleted in it stay so after a crash. */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
     }
 
     public Path path() {
@@ -165,18 +179,26 @@ public final class JournalFile implements AutoCloseable {
         return created;
     }
 
+    /** The index after the last record (once replayed). */
+    public long endIndex() {
+        return first + records;
+    }
+
     /**
-     * Reads every record in order and hands its operation to {@code apply}; drops a torn tail.
-     * An exception from {@code apply} other than what the caller handles itself means the
-     * record does not fit the state: the journal is reported corrupt at that record.
+     * Reads every record in order and hands the operation of each record numbered {@code from} or
+     * later to {@code apply}; the records before it (already in a snapshot) are only checked, not
+     * decoded. Drops a torn tail if {@code last}. An exception from {@code apply} other than what the
+     * caller handles itself means the record does not fit the state: the journal is reported
+     * corrupt at that record.
      *
-     * @return the number of records replayed
+     * @return the number of records applied
      */
-    public long replay(Consumer<Operation> apply) throws IOException {
+    public long replay(long from, boolean last, Consumer<Operation> apply) throws IOException {
         long size = channel.size();
         Reader reader = new Reader(size);
         long at = HEADER_BYTES;
-        long count = 0;
+        long applied = 0;
+        long index = first;
         while (at < size) {
             String problem = reader.problemAt(at);
             if (problem != null) {
@@ -186,6 +208,11 @@ public final class JournalFile implements AutoCloseable {
                             + ", and a valid record follows at offset " + next
                             + "; refusing to start rather than lose or misread the records after it"
                             + " (restore the journal from a copy, or move it away to start empty)");
+                }
+                if (!last) {
+                    throw new CorruptJournalException("journal " + path + " is corrupt at offset " + at + ": " + problem
+                            + "; it is not the last segment, so this is no torn write: refusing to start rather than"
+                            + " lose the records of record " + index + " on");
                 }
                 log.warn("journal {}: dropping a torn record at offset {} ({} bytes to the end of the file: {});"
                         + " truncating the journal to {} bytes", path, at, size - at, problem, at);
@@ -199,25 +226,29 @@ public final class JournalFile implements AutoCloseable {
                 throw new CorruptJournalException("journal " + path + " has a record of unknown type " + type
                         + " at offset " + at + ": written by a newer version of the metadata server?");
             }
-            Operation op;
-            try {
-                op = codec.decode(type, reader.read(at + RECORD_HEADER_BYTES + 1, length - 1));
-            } catch (IllegalArgumentException e) {
-                throw new CorruptJournalException("journal " + path + " has a malformed record at offset " + at
-                        + " (type " + type + "): " + e.getMessage(), e);
-            }
-            try {
-                apply.accept(op);
-            } catch (RuntimeException e) {
-                throw new CorruptJournalException("journal " + path + ": the record at offset " + at + " (" + op
-                        + ") does not apply to the state before it: " + e.getMessage(), e);
+            if (index >= from) {
+                Operation op;
+                try {
+                    op = codec.decode(type, reader.read(at + RECORD_HEADER_BYTES + 1, length - 1));
+                } catch (IllegalArgumentException e) {
+                    throw new CorruptJournalException("journal " + path + " has a malformed record at offset " + at
+                            + " (type " + type + "): " + e.getMessage(), e);
+                }
+                try {
+                    apply.accept(op);
+                } catch (RuntimeException e) {
+                    throw new CorruptJournalException("journal " + path + ": the record at offset " + at + " (" + op
+                            + ") does not apply to the state before it: " + e.getMessage(), e);
+                }
+                applied++;
             }
             at += RECORD_HEADER_BYTES + length;
-            count++;
+            index++;
         }
         end = at;
+        records = index - first;
         replayed = true;
-        return count;
+        return applied;
     }
 
     /** Appends the operations as one write and makes them durable (fdatasync) before returning. */
@@ -251,6 +282,7 @@ public final class JournalFile implements AutoCloseable {
         }
         channel.force(false);
         end = at;
+        records += ops.size();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.cfs.meta.journal;
 
 import io.cfs.meta.namespace.Operation;
 import io.cfs.protocol.message.Extent;
+import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.Timespec;
 import io.cfs.topology.PairId;
 import java.io.ByteArrayOutputStream;
@@ -33,6 +34,12 @@ import java.util.Set;
  *   <li>Allocate: {@code i64 inode | i32 count | Extent* extents}
  *   <li>CommitWrite: {@code i64 inode | i64 size | Timespec mtime | Timespec time}
  *   <li>FreeOrphan: {@code i64 inode}
+ *   <li>Symlink: {@code i64 parent | string name | i64 inode | string target | i32 uid | i32 gid | Timespec time}
+ *   <li>Link: {@code i64 inode | i64 newParent | string newName | Timespec time}
+ *   <li>MakeNode: {@code i64 parent | string name | i64 inode | u8 type | i32 mode | i32 rdev | i32 uid | i32 gid |
+ *       Timespec time}
+ *   <li>SetPair: {@code i64 inode | string pair}
+ *   <li>CreateFile placed by a directory's pin: the payload of type 2 (type 2 is a create that is not pinned)
  * </ol>
  *
  * Types are never reused; a new operation gets a new type.
@@ -46,6 +53,11 @@ public final class OperationCodec {
     static final int ALLOCATE = 6;
     static final int COMMIT_WRITE = 7;
     static final int FREE_ORPHAN = 8;
+    static final int SYMLINK = 9;
+    static final int LINK = 10;
+    static final int MAKE_NODE = 11;
+    static final int SET_PAIR = 12;
+    static final int CREATE_PINNED_FILE = 13;
     private static final int SMALLEST_EXTENT = 8 + 8 + 2 + 1 + 8;
 
     private final Set<PairId> pairs;
@@ -56,14 +68,14 @@ public final class OperationCodec {
     }
 
     public static boolean knows(int type) {
-        return type >= MAKE_DIR && type <= FREE_ORPHAN;
+        return type >= MAKE_DIR && type <= CREATE_PINNED_FILE;
     }
 
     public static int type(Operation op) {
         if (op instanceof Operation.MakeDir) {
             return MAKE_DIR;
-        } else if (op instanceof Operation.CreateFile) {
-            return CREATE_FILE;
+        } else if (op instanceof Operation.CreateFile o) {
+            return o.pinned() ? CREATE_PINNED_FILE : CREATE_FILE;
         } else if (op instanceof Operation.Remove) {
             return REMOVE;
         } else if (op instanceof Operation.Rename) {
@@ -76,6 +88,14 @@ public final class OperationCodec {
             return COMMIT_WRITE;
         } else if (op instanceof Operation.FreeOrphan) {
             return FREE_ORPHAN;
+        } else if (op instanceof Operation.Symlink) {
+            return SYMLINK;
+        } else if (op instanceof Operation.Link) {
+            return LINK;
+        } else if (op instanceof Operation.MakeNode) {
+            return MAKE_NODE;
+        } else if (op instanceof Operation.SetPair) {
+            return SET_PAIR;
         }
         throw new IllegalArgumentException("no journal type for " + op);
     }
@@ -140,6 +160,32 @@ public final class OperationCodec {
                 writeTime(out, o.time());
             } else if (op instanceof Operation.FreeOrphan o) {
                 out.writeLong(o.inode());
+            } else if (op instanceof Operation.Symlink o) {
+                out.writeLong(o.parent());
+                writeString(out, o.name());
+                out.writeLong(o.inode());
+                writeString(out, o.target());
+                out.writeInt(o.uid());
+                out.writeInt(o.gid());
+                writeTime(out, o.time());
+            } else if (op instanceof Operation.Link o) {
+                out.writeLong(o.inode());
+                out.writeLong(o.newParent());
+                writeString(out, o.newName());
+                writeTime(out, o.time());
+            } else if (op instanceof Operation.MakeNode o) {
+                out.writeLong(o.parent());
+                writeString(out, o.name());
+                out.writeLong(o.inode());
+                out.writeByte(o.type().code());
+                out.writeInt(o.mode());
+                out.writeInt(o.rdev());
+                out.writeInt(o.uid());
+                out.writeInt(o.gid());
+                writeTime(out, o.time());
+            } else if (op instanceof Operation.SetPair o) {
+                out.writeLong(o.inode());
+                writeString(out, o.pair().value());
             } else {
                 throw new IllegalArgumentException("no journal encoding for " + op);
             }
@@ -160,8 +206,9 @@ public final class OperationCodec {
             op = switch (type) {
                 case MAKE_DIR -> new Operation.MakeDir(in.getLong(), readString(in), in.getLong(), in.getInt(),
                         in.getInt(), in.getInt(), readTime(in));
-                case CREATE_FILE -> new Operation.CreateFile(in.getLong(), readString(in), in.getLong(), in.getInt(),
-                        in.getInt(), in.getInt(), readBoolean(in), readPair(in), readTime(in));
+                case CREATE_FILE, CREATE_PINNED_FILE -> new Operation.CreateFile(in.getLong(), readString(in),
+                        in.getLong(), in.getInt(), in.getInt(), in.getInt(), readBoolean(in), readPair(in),
+                        type == CREATE_PINNED_FILE, readTime(in));
                 case REMOVE -> new Operation.Remove(in.getLong(), readString(in), readBoolean(in), readTime(in));
                 case RENAME -> new Operation.Rename(in.getLong(), readString(in), in.getLong(), readString(in),
                         readTime(in));
@@ -170,6 +217,13 @@ public final class OperationCodec {
                 case ALLOCATE -> new Operation.Allocate(in.getLong(), readExtents(in));
                 case COMMIT_WRITE -> new Operation.CommitWrite(in.getLong(), in.getLong(), readTime(in), readTime(in));
                 case FREE_ORPHAN -> new Operation.FreeOrphan(in.getLong());
+                case SYMLINK -> new Operation.Symlink(in.getLong(), readString(in), in.getLong(), readString(in),
+                        in.getInt(), in.getInt(), readTime(in));
+                case LINK -> new Operation.Link(in.getLong(), in.getLong(), readString(in), readTime(in));
+                case MAKE_NODE -> new Operation.MakeNode(in.getLong(), readString(in), in.getLong(),
+                        FileType.of(Byte.toUnsignedInt(in.get())), in.getInt(), in.getInt(), in.getInt(), in.getInt(),
+                        readTime(in));
+                case SET_PAIR -> new Operation.SetPair(in.getLong(), readPair(in));
                 default -> throw new IllegalArgumentException("unknown operation type " + type);
             };
         } catch (BufferUnderflowException e) {

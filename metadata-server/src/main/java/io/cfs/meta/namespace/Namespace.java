@@ -6,6 +6,7 @@ import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.DirEntry;
 import io.cfs.protocol.message.Extent;
 import io.cfs.protocol.message.FileAttr;
+import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.SetAttrRequest;
 import io.cfs.protocol.message.Timespec;
 import io.cfs.topology.PairId;
@@ -23,12 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The deterministic state machine of the metadata server: the namespace (inodes, directories),
- * the File Allocation Table (each file's extents) and the free space of the master volumes
- * derived from it. It changes only by {@link #apply}, which validates an {@link Operation}
- * against the current state and then either changes the state completely or throws a {@link
- * CfsException} and changes nothing; given the same operations in the same order it always ends
- * in the same state. Not thread-safe: the server guards it with one lock.
+ * The deterministic state machine of the metadata server: the namespace (directories, regular
+ * files, symbolic links, FIFOs, sockets and device nodes, with hard links), the File Allocation
+ * Table (each regular file's extents), the directories' pair pins, and the free space of the
+ * master volumes derived from the extents. It changes only by {@link #apply}, which validates an
+ * {@link Operation} against the current state and then either changes the state completely or
+ * throws a {@link CfsException} and changes nothing; given the same operations in the same order
+ * it always ends in the same state. Not thread-safe: the server guards it with one lock, and only
+ * the journal writer thread applies operations (so it may also read it for a snapshot unlocked).
  *
  * <p>The checks are shared with the {@link Planner}, which runs them before logging so that most
  * errors are answered without touching the journal; {@code apply} runs them again because other
@@ -65,6 +68,34 @@ public final class Namespace {
         this.blockSize = topology.blockSize();
         this.space = new AllocationTable(topology);
         inodes.put(ROOT, Inode.directory(ROOT, ROOT, 0755, 0, 0, created));
+    }
+
+    /**
+     * The state a snapshot holds: its inodes (checked by {@link NamespaceSnapshot}) and the highest
+     * inode number handed out. The free space and the orphans are derived from them.
+     *
+     * @throws IllegalStateException when two files claim the same volume space
+     */
+    Namespace(Topology topology, Map<Long, Inode> restored, long lastInode) {
+        this.blockSize = topology.blockSize();
+        this.space = new AllocationTable(topology);
+        this.inodes.putAll(restored);
+        this.lastInode = lastInode;
+        for (Inode n : restored.values()) {
+            if (n.isRegular()) {
+                for (Extent e : n.extents.list()) {
+                    space.take(e);
+                }
+                if (n.nlink == 0) {
+                    orphans.add(n.number);
+                }
+            }
+        }
+    }
+
+    /** Every inode, for {@link NamespaceSnapshot}; read-only by contract. */
+    Map<Long, Inode> inodes() {
+        return inodes;
     }
 
     // ---------------------------------------------------------------- queries
@@ -104,6 +135,40 @@ public final class Namespace {
     /** A regular file's extents in file order. */
     public List<Extent> extents(long file) {
         return regular(file).extents.list();
+    }
+
+    /** A regular file's extents that hold any byte of {@code [offset, offset+length)}, in file order. */
+    public List<Extent> extents(long file, long offset, long length) {
+        Inode f = regular(file);
+        if (offset < 0 || length < 0) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "layout range " + offset + "+" + length + " of file "
+                    + file + ": expected a non-negative offset and length");
+        }
+        return f.extents.overlapping(offset, Math.min(length, Long.MAX_VALUE - offset));
+    }
+
+    /** A symbolic link's target. */
+    public String readLink(long link) {
+        Inode n = inode(link);
+        if (n.type != FileType.SYMLINK) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "inode " + link + " is a " + n.kind()
+                    + ": expected a symbolic link");
+        }
+        return n.target;
+    }
+
+    /**
+     * Where an inode lives: for a regular file its pair and extents; for a directory the pair it is
+     * pinned to (not inherited) and no extents; for anything else no pair and no extents.
+     */
+    public record Location(PairId pair, List<Extent> extents) {}
+
+    public Location locate(long number) {
+        Inode n = inode(number);
+        if (n.isRegular()) {
+            return new Location(n.pair, n.extents.list());
+        }
+        return new Location(n.isDirectory() ? n.pin : null, List.of());
     }
 
     /** The pair a file's data goes to first: where its first block is, or where it was placed at create. */
@@ -151,7 +216,7 @@ public final class Namespace {
     Inode directory(long number) {
         Inode n = inode(number);
         if (!n.isDirectory()) {
-            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, "inode " + number + " is a " + kind(n)
+            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, "inode " + number + " is a " + n.kind()
                     + ": expected a directory");
         }
         return n;
@@ -162,7 +227,58 @@ public final class Namespace {
         if (n.isDirectory()) {
             throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + number + " is a directory: expected a regular file");
         }
+        if (!n.isRegular()) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "inode " + number + " is a " + n.kind()
+                    + ": expected a regular file");
+        }
         return n;
+    }
+
+    /** The pin of a directory or of its nearest ancestor that has one, or null: where a file created in it goes. */
+    PairId pinFor(Inode dir) {
+        Inode at = dir;
+        while (at.pin == null && at.number != ROOT) {
+            at = inodes.get(at.parent);
+        }
+        return at.pin;
+    }
+
+    /** Throws INVALID_ARGUMENT for a pair the topology does not have. */
+    void checkPair(PairId pair) {
+        if (!space.pairs().contains(pair)) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "pair " + pair + " is not in the topology: expected one of "
+                    + space.pairs());
+        }
+    }
+
+    /**
+     * Checks a hard link of {@code number} as {@code newName} in {@code newParent}: the inode gets
+     * PERMISSION_DENIED if it is a directory (link(2) answers EPERM), NOT_FOUND if it is a file
+     * with no name left (as linkat(2) answers ENOENT), ALREADY_EXISTS if the name is taken.
+     */
+    Inode checkLink(long number, long newParent, String newName) {
+        Inode n = inode(number);
+        Inode dir = directory(newParent);
+        if (n.isDirectory()) {
+            throw new CfsException(ErrorCode.PERMISSION_DENIED, "inode " + number
+                    + " is a directory: hard links to directories are not allowed, expected a non-directory");
+        }
+        if (n.nlink == 0) {
+            throw new CfsException(ErrorCode.NOT_FOUND, "inode " + number + " (a " + n.kind()
+                    + ") has been removed: expected an inode with a name");
+        }
+        checkAbsent(dir, newName);
+        return n;
+    }
+
+    /** Throws INVALID_ARGUMENT unless MAKE_NODE can create this type. */
+    static void checkNodeType(FileType type) {
+        if (type != FileType.FIFO && type != FileType.SOCKET && type != FileType.CHAR_DEVICE
+                && type != FileType.BLOCK_DEVICE) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "cannot make a node of type " + Inode.kind(type)
+                    + ": expected a FIFO, socket, character or block device (create files, directories and"
+                    + " symbolic links with their own requests)");
+        }
     }
 
     Inode child(Inode dir, String name) {
@@ -193,9 +309,14 @@ public final class Namespace {
         if (exclusive) {
             checkAbsent(dir, name);
         }
-        if (inode(existing).isDirectory()) {
+        Inode n = inode(existing);
+        if (n.isDirectory()) {
             throw new CfsException(ErrorCode.IS_A_DIRECTORY, "'" + Names.printable(name) + "' in directory " + dir.number
                     + " is a directory (inode " + existing + "): expected a regular file");
+        }
+        if (!n.isRegular()) {
+            throw new CfsException(ErrorCode.ALREADY_EXISTS, "'" + Names.printable(name) + "' in directory "
+                    + dir.number + " is a " + n.kind() + " (inode " + existing + "): expected a regular file");
         }
         return existing;
     }
@@ -204,7 +325,7 @@ public final class Namespace {
         Inode child = child(dir, name);
         String what = "'" + Names.printable(name) + "' in directory " + dir.number + " (inode " + child.number + ")";
         if (directory && !child.isDirectory()) {
-            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, what + " is a " + kind(child) + ": expected a directory");
+            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, what + " is a " + child.kind() + ": expected a directory");
         }
         if (directory && !child.entries.isEmpty()) {
             throw new CfsException(ErrorCode.NOT_EMPTY, "directory " + what + " has " + child.entries.size()
@@ -219,7 +340,10 @@ public final class Namespace {
     /** A checked rename: the moved inode and the one it replaces (or null). */
     record RenamePlan(Inode srcDir, Inode src, Inode dstDir, Inode replaced) {}
 
-    /** Checks a rename; null when it is a no-op (an entry renamed onto itself). */
+    /**
+     * Checks a rename; null when it is a no-op: an entry renamed onto itself, or onto another name
+     * of the same inode (two hard links), which POSIX rename leaves both in place.
+     */
     RenamePlan checkRename(long srcParent, String srcName, long dstParent, String dstName) {
         Inode srcDir = directory(srcParent);
         Inode dstDir = directory(dstParent);
@@ -237,7 +361,7 @@ public final class Namespace {
             }
             if (replaced != null && !replaced.isDirectory()) {
                 throw new CfsException(ErrorCode.NOT_A_DIRECTORY, "cannot replace '" + Names.printable(dstName)
-                        + "' in directory " + dstDir.number + ", a " + kind(replaced) + ", with directory " + from);
+                        + "' in directory " + dstDir.number + ", a " + replaced.kind() + ", with directory " + from);
             }
             if (replaced != null && !replaced.entries.isEmpty()) {
                 throw new CfsException(ErrorCode.NOT_EMPTY, "cannot replace directory '" + Names.printable(dstName)
@@ -246,7 +370,7 @@ public final class Namespace {
             }
         } else if (replaced != null && replaced.isDirectory()) {
             throw new CfsException(ErrorCode.IS_A_DIRECTORY, "cannot replace directory '" + Names.printable(dstName)
-                    + "' in directory " + dstDir.number + " with " + kind(src) + " " + from);
+                    + "' in directory " + dstDir.number + " with " + src.kind() + " " + from);
         }
         return new RenamePlan(srcDir, src, dstDir, replaced);
     }
@@ -291,10 +415,6 @@ public final class Namespace {
         return inodes.get(inode);
     }
 
-    private static String kind(Inode n) {
-        return n.isDirectory() ? "directory" : "regular file";
-    }
-
     // ---------------------------------------------------------------- apply
 
     /**
@@ -319,6 +439,14 @@ public final class Namespace {
             return commitWrite(o);
         } else if (op instanceof Operation.FreeOrphan o) {
             return freeOrphan(o);
+        } else if (op instanceof Operation.Symlink o) {
+            return symlink(o);
+        } else if (op instanceof Operation.Link o) {
+            return link(o);
+        } else if (op instanceof Operation.MakeNode o) {
+            return makeNode(o);
+        } else if (op instanceof Operation.SetPair o) {
+            return setPair(o);
         }
         throw new IllegalArgumentException("unknown operation " + op);
     }
@@ -355,12 +483,52 @@ public final class Namespace {
             return new Outcome(existing, 0);
         }
         checkNewInode(op.inode());
-        Inode file = Inode.file(op.inode(), op.mode() & PERMISSIONS, op.uid(), op.gid(), op.pair(), op.time());
-        inodes.put(file.number, file);
-        parent.entries.put(op.name(), file.number);
-        parent.touch(op.time());
-        lastInode = op.inode();
-        return new Outcome(file.number, 0);
+        checkPair(op.pair());
+        return added(parent, op.name(), Inode.file(op.inode(), op.mode() & PERMISSIONS, op.uid(), op.gid(), op.pair(),
+                op.pinned(), op.time()));
+    }
+
+    private Outcome symlink(Operation.Symlink op) {
+        Names.checkTarget(op.target());
+        Inode parent = directory(op.parent());
+        checkAbsent(parent, op.name());
+        checkNewInode(op.inode());
+        return added(parent, op.name(), Inode.symlink(op.inode(), op.target(), op.uid(), op.gid(), op.time()));
+    }
+
+    private Outcome makeNode(Operation.MakeNode op) {
+        checkNodeType(op.type());
+        Inode parent = directory(op.parent());
+        checkAbsent(parent, op.name());
+        checkNewInode(op.inode());
+        return added(parent, op.name(), Inode.node(op.inode(), op.type(), op.mode() & PERMISSIONS, op.rdev(), op.uid(),
+                op.gid(), op.time()));
+    }
+
+    /** Enters a new non-directory inode under {@code name}. */
+    private Outcome added(Inode parent, String name, Inode n) {
+        inodes.put(n.number, n);
+        parent.entries.put(name, n.number);
+        parent.touch(n.ctime);
+        lastInode = n.number;
+        return new Outcome(n.number, 0);
+    }
+
+    private Outcome link(Operation.Link op) {
+        Inode n = checkLink(op.inode(), op.newParent(), op.newName());
+        Inode dir = inodes.get(op.newParent());
+        dir.entries.put(op.newName(), n.number);
+        dir.touch(op.time());
+        n.nlink++;
+        n.ctime = op.time();
+        return new Outcome(n.number, 0);
+    }
+
+    private Outcome setPair(Operation.SetPair op) {
+        Inode dir = directory(op.inode());
+        checkPair(op.pair());
+        dir.pin = op.pair();
+        return new Outcome(dir.number, 0);
     }
 
     private void checkNewInode(long number) {
@@ -380,15 +548,27 @@ public final class Namespace {
             inodes.remove(child.number);
             return new Outcome(child.number, 0);
         }
-        unlink(child, op.time());
-        return new Outcome(child.number, child.number);
+        return new Outcome(child.number, dropLink(child, op.time()));
     }
 
-    /** Drops a file's last name: it lives on, blocks and all, as an orphan until freed. */
-    private void unlink(Inode file, Timespec time) {
-        file.nlink = 0;
-        file.ctime = time;
-        orphans.add(file.number);
+    /**
+     * Drops one name of a non-directory (its entry already removed). With names left it only loses
+     * a link. A regular file losing its last name lives on, blocks and all, as an orphan until
+     * freed: the returned number, which the caller frees once no handle holds it (0 otherwise).
+     * Anything else losing its last name is gone at once: it has no blocks and no handles.
+     */
+    private long dropLink(Inode n, Timespec time) {
+        n.nlink--;
+        n.ctime = time;
+        if (n.nlink > 0) {
+            return 0;
+        }
+        if (n.isRegular()) {
+            orphans.add(n.number);
+            return n.number;
+        }
+        inodes.remove(n.number);
+        return 0;
     }
 
     private Outcome rename(Operation.Rename op) {
@@ -407,8 +587,7 @@ public final class Namespace {
                 dstDir.nlink--;
                 inodes.remove(replaced.number);
             } else {
-                unlink(replaced, op.time());
-                orphaned = replaced.number;
+                orphaned = dropLink(replaced, op.time());
             }
         }
         srcDir.entries.remove(op.srcName());
@@ -503,8 +682,9 @@ public final class Namespace {
             space.take(e);
             file.extents.add(e);
         }
-        if (first && !op.extents().isEmpty()) {
+        if (first && !op.extents().isEmpty() && !op.extents().get(0).pair().equals(file.pair)) {
             file.pair = op.extents().get(0).pair();
+            file.pinned = false;
         }
         return new Outcome(file.number, 0);
     }

@@ -1,6 +1,7 @@
 package io.cfs.meta.namespace;
 
 import io.cfs.protocol.message.Extent;
+import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.Timespec;
 import io.cfs.topology.PairId;
 import java.util.List;
@@ -17,14 +18,33 @@ public sealed interface Operation {
             implements Operation {}
 
     /**
-     * Creates regular file {@code inode} as {@code name} in {@code parent}, placed on {@code pair}
-     * until its first allocation. If the name exists by then, an exclusive create fails and a
-     * non-exclusive one returns the existing file.
+     * Creates regular file {@code inode} as {@code name} in {@code parent}, placed on {@code pair}.
+     * When {@code pinned} the pair is the pin of a directory above it and the first allocation
+     * keeps it; otherwise the first allocation goes to the pair with the most free space then. If
+     * the name exists by then, an exclusive create fails and a non-exclusive one returns the
+     * existing regular file.
      */
     record CreateFile(long parent, String name, long inode, int mode, int uid, int gid, boolean exclusive,
-                      PairId pair, Timespec time) implements Operation {}
+                      PairId pair, boolean pinned, Timespec time) implements Operation {}
 
-    /** Removes {@code name} from {@code parent}: a directory (rmdir) or anything else (unlink). */
+    /** Creates symbolic link {@code inode} as {@code name} in {@code parent}, pointing at {@code target}. */
+    record Symlink(long parent, String name, long inode, String target, int uid, int gid, Timespec time)
+            implements Operation {}
+
+    /** Gives existing non-directory {@code inode} one more name: {@code newName} in {@code newParent}. */
+    record Link(long inode, long newParent, String newName, Timespec time) implements Operation {}
+
+    /** Creates a FIFO, socket or device node {@code inode} as {@code name} in {@code parent}. */
+    record MakeNode(long parent, String name, long inode, FileType type, int mode, int rdev, int uid, int gid,
+                    Timespec time) implements Operation {}
+
+    /** Pins directory {@code inode} to {@code pair}: files created beneath it from then on are placed there. */
+    record SetPair(long inode, PairId pair) implements Operation {}
+
+    /**
+     * Removes {@code name} from {@code parent}: a directory (rmdir) or one name of anything else
+     * (unlink); a regular file losing its last name becomes an orphan until {@link FreeOrphan}.
+     */
     record Remove(long parent, String name, boolean directory, Timespec time) implements Operation {}
 
     /** Moves an entry, replacing the target as POSIX rename does. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.meta.MutableClock;
 import io.cfs.meta.TestTopologies;
+import io.cfs.meta.namespace.Harness;
+import io.cfs.meta.namespace.Namespace;
 import io.cfs.meta.namespace.Operation;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
@@ -19,6 +21,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +36,16 @@ class GroupCommitLogTest {
         return TestTopologies.twoPairs(dir);
     }
 
-    JournalFile open() throws IOException {
-        JournalFile file = JournalFile.open(dir, new MutableClock(Instant.EPOCH), new OperationCodec(topology().pairs().keySet()));
-        file.replay(op -> { });
+    Journal open() throws IOException {
+        Journal file = Journal.open(dir, new MutableClock(Instant.EPOCH), new OperationCodec(topology().pairs().keySet()));
+        file.recover(topology());
         return file;
+    }
+
+    static GroupCommitLog.Snapshotter noSnapshots() {
+        return () -> {
+            throw new AssertionError("no snapshot expected");
+        };
     }
 
     static Item item(int i) {
@@ -48,7 +57,7 @@ class GroupCommitLogTest {
         CountDownLatch firstDurable = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<Item> durable = Collections.synchronizedList(new ArrayList<>());
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 1000, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 1000, 1_000_000, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 durable.addAll(batch);
@@ -64,7 +73,7 @@ class GroupCommitLogTest {
             public void failed(List<Item> batch, IOException cause) {
                 throw new AssertionError("unexpected failure", cause);
             }
-        });
+        }, () -> { });
         log.start();
         log.submit(item(0));
         assertTrue(firstDurable.await(10, TimeUnit.SECONDS));
@@ -92,9 +101,9 @@ class GroupCommitLogTest {
         }
         assertTrue(durable.containsAll(expected));
         List<Operation> replayed = new ArrayList<>();
-        try (JournalFile file = JournalFile.open(dir, new MutableClock(Instant.EPOCH),
+        try (JournalFile file = JournalFile.open(dir.resolve(JournalFile.name(0)), 0,
                 new OperationCodec(topology().pairs().keySet()))) {
-            assertEquals(201, file.replay(replayed::add));
+            assertEquals(201, file.replay(0, true, replayed::add));
         }
         assertEquals(durable.stream().map(Item::operation).toList(), replayed, "the journal holds them in answer order");
     }
@@ -103,7 +112,7 @@ class GroupCommitLogTest {
     void aFullQueueRefusesClientsButNotTheServer() throws Exception {
         CountDownLatch firstDurable = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 2, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 2, 1_000_000, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 firstDurable.countDown();
@@ -118,7 +127,7 @@ class GroupCommitLogTest {
             public void failed(List<Item> batch, IOException cause) {
                 throw new AssertionError("unexpected failure", cause);
             }
-        });
+        }, () -> { });
         log.start();
         log.submit(item(0));
         assertTrue(firstDurable.await(10, TimeUnit.SECONDS));
@@ -136,9 +145,9 @@ class GroupCommitLogTest {
 
     @Test
     void aFailedWriteFailsTheBatchAndEverythingAfter() throws Exception {
-        JournalFile file = open();
+        Journal file = open();
         CompletableFuture<List<Item>> failed = new CompletableFuture<>();
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", file, 100, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", file, 100, 1_000_000, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 failed.completeExceptionally(new AssertionError("a closed file cannot be written"));
@@ -148,14 +157,51 @@ class GroupCommitLogTest {
             public void failed(List<Item> batch, IOException cause) {
                 failed.complete(batch);
             }
-        });
+        }, noSnapshots());
         file.close();
         log.start();
         log.submit(item(0));
         assertEquals(List.of(item(0)), failed.get(10, TimeUnit.SECONDS));
         CfsException e = assertThrows(CfsException.class, () -> log.submit(item(1)));
         assertEquals(ErrorCode.IO_ERROR, e.code());
-        assertTrue(e.getMessage().contains(file.path().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(file.dir().toString()), e.getMessage());
         log.close();
+    }
+
+    @Test
+    void aSnapshotIsWrittenEveryNRecordsAndAtClose() throws Exception {
+        Journal file = open();
+        Namespace ns = new Namespace(topology(), file.created());
+        Semaphore applied = new Semaphore(0);
+        List<Long> snapshots = new ArrayList<>();
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", file, 100, 50, new GroupCommitLog.Listener<>() {
+            @Override
+            public void durable(List<Item> batch) {
+                batch.forEach(i -> ns.apply(i.operation()));
+                applied.release(batch.size());
+            }
+
+            @Override
+            public void failed(List<Item> batch, IOException cause) {
+                throw new AssertionError("unexpected failure", cause);
+            }
+        }, () -> {
+            file.snapshot(ns);
+            snapshots.add(file.snapshotIndex());
+        });
+        log.start();
+        for (int i = 0; i < 120; i++) {
+            log.submit(item(i));
+            assertTrue(applied.tryAcquire(10, TimeUnit.SECONDS));
+        }
+        log.close();
+        assertEquals(List.of(50L, 100L, 120L), snapshots, "every 50 records and at close");
+        try (Journal again = Journal.open(dir, new MutableClock(Instant.EPOCH),
+                new OperationCodec(topology().pairs().keySet()))) {
+            Namespace recovered = again.recover(topology());
+            assertEquals(120, again.snapshotIndex());
+            assertEquals(0, again.replayed());
+            assertEquals(Harness.dump(ns), Harness.dump(recovered));
+        }
     }
 }

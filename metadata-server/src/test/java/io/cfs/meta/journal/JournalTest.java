@@ -11,8 +11,10 @@ import io.cfs.meta.namespace.Harness;
 import io.cfs.meta.namespace.Namespace;
 import io.cfs.meta.namespace.Operation;
 import io.cfs.protocol.CfsException;
+import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.SetAttrRequest;
 import io.cfs.protocol.message.Timespec;
+import io.cfs.topology.PairId;
 import io.cfs.topology.Topology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/** The journal segments: records, replay, torn tails and corruption (snapshots: {@link SnapshotTest}). */
 class JournalTest {
     static final long ROOT = Namespace.ROOT;
+    static final PairId P2 = new PairId("p2");
 
     @TempDir
     Path dir;
@@ -40,27 +44,26 @@ class JournalTest {
         return TestTopologies.twoPairs(dir);
     }
 
-    JournalFile open(Topology topology) throws IOException {
-        return JournalFile.open(dir.resolve("journal"), clock, new OperationCodec(topology.pairs().keySet()));
+    Journal open() throws IOException {
+        return Journal.open(dir.resolve("journal"), clock, new OperationCodec(topology().pairs().keySet()));
     }
 
     Path file() {
-        return dir.resolve("journal").resolve(JournalFile.NAME);
+        return dir.resolve("journal").resolve(JournalFile.name(0));
     }
 
     /** A journal and the state it replays to, driven through the request path with every operation logged. */
     final class Writer implements AutoCloseable {
-        final JournalFile journal;
+        final Journal journal;
         final Harness h;
-        /** The file size after each operation. */
+        /** The size of the first segment after each operation. */
         final List<Long> ends = new ArrayList<>();
         /** The state after each operation. */
         final List<String> states = new ArrayList<>();
 
         Writer() throws IOException {
-            journal = open(topology());
-            Namespace ns = new Namespace(topology(), journal.created());
-            journal.replay(ns::replay);
+            journal = open();
+            Namespace ns = journal.recover(topology());
             h = new Harness(ns, op -> {
                 try {
                     journal.append(List.of(op));
@@ -85,43 +88,63 @@ class JournalTest {
     /** A workload touching every operation type; {@code states.get(i)} is the state after record i. */
     Writer writeWorkload() throws IOException {
         Writer w = new Writer();
-        Harness h = w.h;
-        long videos = h.mkdir(ROOT, "videos");
-        w.mark();
-        long a = h.create(videos, "a.mp4");
-        w.mark();
-        h.allocate(a, 0, 3L * BLOCK);
-        w.mark();
-        h.commit(a, 3L * BLOCK - 5);
-        w.mark();
-        long b = h.create(videos, "b.mp4");
-        w.mark();
-        h.allocate(b, 0, 2L * BLOCK);
-        w.mark();
-        h.rename(videos, "b.mp4", ROOT, "b.mp4");
-        w.mark();
-        h.remove(videos, "a.mp4", false);
-        w.mark();
-        h.free(a);
-        w.mark();
-        Timespec t = new Timespec(99, 1);
-        h.run(h.planner.setAttr(b, SetAttrRequest.SIZE | SetAttrRequest.MODE, 0600, 0, 0, BLOCK / 2, t, t)
-                .orElseThrow());
-        w.mark();
-        long c = h.create(ROOT, "open-then-unlinked");
-        w.mark();
-        h.allocate(c, 0, BLOCK);
-        w.mark();
-        h.remove(ROOT, "open-then-unlinked", false);
-        w.mark();
+        workload(w.h, w::mark);
         return w;
     }
 
+    /** Every operation type, with a mark after each; leaves an orphan, hard links, a pin and nodes. */
+    static void workload(Harness h, Runnable mark) {
+        long videos = h.mkdir(ROOT, "videos");
+        mark.run();
+        long a = h.create(videos, "a.mp4");
+        mark.run();
+        h.allocate(a, 0, 3L * BLOCK);
+        mark.run();
+        h.commit(a, 3L * BLOCK - 5);
+        mark.run();
+        long b = h.create(videos, "b.mp4");
+        mark.run();
+        h.allocate(b, 0, 2L * BLOCK);
+        mark.run();
+        h.rename(videos, "b.mp4", ROOT, "b.mp4");
+        mark.run();
+        h.remove(videos, "a.mp4", false);
+        mark.run();
+        h.free(a);
+        mark.run();
+        Timespec t = new Timespec(99, 1);
+        h.run(h.planner.setAttr(b, SetAttrRequest.SIZE | SetAttrRequest.MODE, 0600, 0, 0, BLOCK / 2, t, t)
+                .orElseThrow());
+        mark.run();
+        long c = h.create(ROOT, "open-then-unlinked");
+        mark.run();
+        h.allocate(c, 0, BLOCK);
+        mark.run();
+        h.remove(ROOT, "open-then-unlinked", false);
+        mark.run();
+        h.symlink(videos, "latest", "../b.mp4");
+        mark.run();
+        h.link(b, videos, "b-again.mp4");
+        mark.run();
+        h.mknod(ROOT, "fifo", FileType.FIFO, 0);
+        mark.run();
+        h.mknod(ROOT, "tty", FileType.CHAR_DEVICE, (4 << 8) | 1);
+        mark.run();
+        h.pin(videos, P2);
+        mark.run();
+        long pinned = h.create(videos, "pinned.mp4");
+        mark.run();
+        h.allocate(pinned, 0, BLOCK);
+        mark.run();
+        h.rename(ROOT, "b.mp4", videos, "b-again.mp4"); // two names of one file: a no-op, not logged
+        h.remove(videos, "b-again.mp4", false);
+        mark.run();
+    }
+
     String replayed(Topology topology) throws IOException {
-        try (JournalFile journal = open(topology)) {
-            Namespace ns = new Namespace(topology, journal.created());
-            journal.replay(ns::replay);
-            return Harness.dump(ns);
+        try (Journal journal = Journal.open(dir.resolve("journal"), clock,
+                new OperationCodec(topology.pairs().keySet()))) {
+            return Harness.dump(journal.recover(topology));
         }
     }
 
@@ -133,10 +156,15 @@ class JournalTest {
             expected = Harness.dump(w.h.ns);
             records = w.ends.size();
             assertTrue(expected.contains("orphan"), "the workload leaves an unlinked file");
+            assertTrue(expected.contains("-> ../b.mp4") && expected.contains("pin=p2")
+                    && expected.contains("type=CHAR_DEVICE") && expected.contains("rdev=1025"), expected);
+            assertEquals(21, records);
         }
-        try (JournalFile journal = open(topology())) {
-            Namespace ns = new Namespace(topology(), journal.created());
-            assertEquals(records, journal.replay(ns::replay));
+        try (Journal journal = open()) {
+            Namespace ns = journal.recover(topology());
+            assertEquals(records, journal.replayed());
+            assertEquals(records, journal.nextIndex());
+            assertEquals(0, journal.snapshotIndex());
             assertEquals(expected, Harness.dump(ns));
             assertEquals(new Timespec(1_650_000_000L, 77), ns.attr(ROOT).atime(), "the root's time is the journal's");
         }
@@ -145,7 +173,7 @@ class JournalTest {
     @Test
     void replayAppendReplay() throws IOException {
         try (Writer w = writeWorkload()) {
-            assertEquals(13, w.ends.size());
+            assertEquals(21, w.ends.size());
         }
         String expected;
         try (Writer w = new Writer()) {
@@ -164,6 +192,11 @@ class JournalTest {
             Operation second = w.h.planner.makeDir(ROOT, "same", 0755, 0, 0);
             w.h.run(first);
             assertThrows(CfsException.class, () -> w.h.run(second));
+            long f = w.h.create(ROOT, "f");
+            Operation link = w.h.planner.link(f, ROOT, "g");
+            Operation unlink = w.h.planner.remove(ROOT, "f", false);
+            w.h.run(unlink);
+            assertThrows(CfsException.class, () -> w.h.run(link), "the file lost its last name first");
             expected = Harness.dump(w.h.ns);
         }
         assertEquals(expected, replayed(topology()));
@@ -281,18 +314,33 @@ class JournalTest {
     @Test
     void aJournalIsOpenedByOneServerAtATime() throws IOException {
         try (Writer w = new Writer()) {
-            IOException e = assertThrows(IOException.class, () -> open(topology()));
+            IOException e = assertThrows(IOException.class, this::open);
             assertTrue(e.getMessage().contains("locked"), e.getMessage());
         }
     }
 
     @Test
     void theFirstStartWritesOnlyAHeader() throws IOException {
-        try (JournalFile journal = open(topology())) {
-            assertEquals(0, journal.replay(op -> { throw new AssertionError(op); }));
+        try (Journal journal = open()) {
+            Namespace ns = journal.recover(topology());
+            assertEquals(0, journal.replayed());
+            assertEquals(1, ns.inodeCount());
             assertEquals(Timespec.of(clock.instant()), journal.created());
         }
         assertEquals(JournalFile.HEADER_BYTES, Files.size(file()));
+    }
+
+    @Test
+    void aJournalFromBeforeSnapshotsIsRenamedAndReplayed() throws IOException {
+        String expected;
+        try (Writer w = writeWorkload()) {
+            expected = Harness.dump(w.h.ns);
+        }
+        Path legacy = dir.resolve("journal").resolve(Journal.LEGACY);
+        Files.move(file(), legacy);
+        assertEquals(expected, replayed(topology()));
+        assertTrue(Files.exists(file()));
+        assertTrue(Files.notExists(legacy));
     }
 
     private void truncate(long size) throws IOException {

@@ -3,7 +3,9 @@ package io.cfs.meta.namespace;
 import io.cfs.meta.MutableClock;
 import io.cfs.protocol.message.Extent;
 import io.cfs.protocol.message.FileAttr;
+import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.Timespec;
+import io.cfs.topology.PairId;
 import io.cfs.topology.Topology;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,14 +69,33 @@ public final class Harness {
     }
 
     public void free(long inode) {
-        run(planner.freeOrphan(inode));
+        run(planner.freeOrphan(inode).orElseThrow());
+    }
+
+    public long symlink(long parent, String name, String target) {
+        return run(planner.symlink(parent, name, target, 1000, 100)).inode();
+    }
+
+    public long link(long inode, long newParent, String newName) {
+        return run(planner.link(inode, newParent, newName)).inode();
+    }
+
+    public long mknod(long parent, String name, FileType type, int rdev) {
+        return run(planner.makeNode(parent, name, type, 0640, rdev, 1000, 100)).inode();
+    }
+
+    public void pin(long dir, PairId pair) {
+        run(planner.setPair(dir, pair));
     }
 
     public FileAttr attr(long inode) {
         return ns.attr(inode);
     }
 
-    /** Everything observable about the state, as text: the tree with attributes and extents, orphans, space. */
+    /**
+     * Everything observable about the state, as text: the tree with attributes, extents, link
+     * targets and pins, the orphans, the space.
+     */
     public static String dump(Namespace ns) {
         List<String> lines = new ArrayList<>();
         dumpDir(ns, Namespace.ROOT, "/", lines);
@@ -89,13 +110,14 @@ public final class Harness {
     }
 
     private static void dumpDir(Namespace ns, long dir, String path, List<String> lines) {
-        lines.add(path + " " + ns.attr(dir));
+        lines.add(path + " " + ns.attr(dir) + " pin=" + ns.locate(dir).pair());
         for (var e : ns.readDir(dir, "", Integer.MAX_VALUE).entries()) {
-            if (e.type() == io.cfs.protocol.message.FileType.DIRECTORY) {
-                dumpDir(ns, e.inode(), path + e.name() + "/", lines);
-            } else {
-                lines.add(path + e.name() + " " + ns.attr(e.inode()) + " pair=" + ns.pairOf(e.inode()) + " "
-                        + ns.extents(e.inode()));
+            String entry = path + e.name() + " " + ns.attr(e.inode());
+            switch (e.type()) {
+                case DIRECTORY -> dumpDir(ns, e.inode(), path + e.name() + "/", lines);
+                case REGULAR -> lines.add(entry + " pair=" + ns.pairOf(e.inode()) + " " + ns.extents(e.inode()));
+                case SYMLINK -> lines.add(entry + " -> " + ns.readLink(e.inode()));
+                default -> lines.add(entry);
             }
         }
     }

@@ -158,6 +158,16 @@ class NamespaceTest {
         fails(ErrorCode.NOT_FOUND, () -> h.free(f));
     }
 
+    @Test
+    void anOrphanIsFreedByOnePlannedOperation() {
+        long f = h.create(ROOT, "movie");
+        h.remove(ROOT, "movie", false);
+        Operation free = h.planner.freeOrphan(f).orElseThrow();
+        assertTrue(h.planner.freeOrphan(f).isEmpty(), "a free is already on its way to the journal");
+        h.run(free);
+        fails(ErrorCode.NOT_FOUND, () -> h.planner.freeOrphan(f));
+    }
+
     // ------------------------------------------------------------ rename
 
     @Test

@@ -80,8 +80,10 @@ public final class MountMain implements Callable<Integer> {
             return 1;
         }
         CfsFuse fs = new CfsFuse(client, topology.blockSize());
+        // attr_timeout=0: the kernel asks for attributes each time, so a hard link's count, a size
+        // another host committed, or a chmod are seen at once (the page cache is kept separately)
         List<String> fuseArgs = new ArrayList<>(List.of("-o",
-                "big_writes,max_read=131072,default_permissions,fsname=cfs,subtype=cfs"));
+                "big_writes,max_read=131072,attr_timeout=0,default_permissions,fsname=cfs,subtype=cfs"));
         for (String o : extraOptions) {
             fuseArgs.add("-o");
             fuseArgs.add(o);

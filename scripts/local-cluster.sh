@@ -48,7 +48,11 @@ address_of() { # NAME -> host:port
   fi
 }
 parts() { echo meta; storages; echo mount; }
-valid_name() { parts | grep -qx "$1" || die "unknown part '$1': expected one of $(parts | tr '\n' ' ')"; }
+valid_name() {
+  local p
+  for p in $(parts); do [ "$p" = "$1" ] && return 0; done
+  die "unknown part '$1': expected one of $(parts | tr '\n' ' ')"
+}
 
 # ---------------------------------------------------------------- process helpers
 pid_of() { [ -f "$run/$1.pid" ] && cat "$run/$1.pid" || true; }

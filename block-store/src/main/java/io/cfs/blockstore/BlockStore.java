@@ -2,6 +2,7 @@ package io.cfs.blockstore;
 
 import io.cfs.blockstore.bitmap.BitmapFile;
 import io.cfs.blockstore.bitmap.BitmapTable;
+import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.blockstore.mirror.ClusterStripes;
 import io.cfs.blockstore.mirror.FreshMarker;
 import io.cfs.blockstore.mirror.MasterPair;
@@ -13,7 +14,10 @@ import io.cfs.blockstore.sync.ReplicaProgress;
 import io.cfs.blockstore.sync.SyncClient;
 import io.cfs.blockstore.sync.SyncDaemon;
 import io.cfs.blockstore.sync.TokenBucket;
+import io.cfs.blockstore.volume.Bandwidth;
 import io.cfs.blockstore.volume.Volume;
+import io.cfs.protocol.message.MirrorStatus;
+import io.cfs.protocol.message.StorageHeartbeatRequest;
 import io.cfs.protocol.rpc.RpcServer;
 import io.cfs.topology.PairId;
 import io.cfs.topology.PairSpec;
@@ -44,6 +48,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +63,10 @@ import org.slf4j.LoggerFactory;
  * written on its master: a mirror on this storage system gets the master's written bitmap or-ed
  * into its Bitmap Table row here at startup; a mirror of a master elsewhere asks its master as
  * fresh (see {@link MirrorReplica}).
+ *
+ * <p>It keeps hot clusters in its cache memory ({@link ClusterCache}), can limit each volume's disk
+ * bandwidth (for benchmarks, see {@link Bandwidth}) and reports to the metadata server with a
+ * {@link Heartbeat}.
  */
 public final class BlockStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockStore.class);
@@ -67,15 +76,20 @@ public final class BlockStore implements AutoCloseable {
     private final RpcServer server;
     private final SyncDaemon syncDaemon;
     private final SyncClient syncClient;
+    private final ClusterCache cache;
+    private final Map<VolumeId, Volume> volumes;
+    private Heartbeat heartbeat;
     private boolean closed;
 
     private BlockStore(StorageId id, Deque<AutoCloseable> resources, RpcServer server, SyncDaemon syncDaemon,
-                       SyncClient syncClient) {
+                       SyncClient syncClient, ClusterCache cache, Map<VolumeId, Volume> volumes) {
         this.id = id;
         this.resources = resources;
         this.server = server;
         this.syncDaemon = syncDaemon;
         this.syncClient = syncClient;
+        this.cache = cache;
+        this.volumes = volumes;
     }
 
     /** The volume file of a volume under a storage system's data folder. */
@@ -158,9 +172,27 @@ public final class BlockStore implements AutoCloseable {
             }
         }
 
+        ClusterCache cache = openCache(id, options.cacheBytes(), clusterSize);
+        ScheduledExecutorService bandwidthTimer = null;
+        if (options.volumeBandwidth() > 0) {
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory(id + "-bandwidth", true));
+            resources.push(timer::shutdownNow);
+            bandwidthTimer = timer;
+            log.info("block-store {}: disk bandwidth limited to {} bytes/s per volume", id, options.volumeBandwidth());
+        }
         Map<VolumeId, Volume> volumes = new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
         for (VolumeSpec v : topology.volumesOf(id)) {
-            Volume volume = Volume.open(v.address().volume(), volumeFile(data, v.address().volume()), v.capacity());
+            Bandwidth bandwidth = Bandwidth.UNLIMITED;
+            if (bandwidthTimer != null) {
+                ScheduledExecutorService timer = bandwidthTimer;
+                Bandwidth limited = new Bandwidth(options.volumeBandwidth(), options.ticker(),
+                        (task, nanos) -> timer.schedule(task, nanos, TimeUnit.NANOSECONDS));
+                resources.push(limited::close);
+                bandwidth = limited;
+            }
+            Volume volume = Volume.open(v.address().volume(), volumeFile(data, v.address().volume()), v.capacity(),
+                    cache, bandwidth);
             resources.push(volume);
             volumes.put(volume.id(), volume);
         }
@@ -218,7 +250,7 @@ public final class BlockStore implements AutoCloseable {
         RpcServer server;
         try {
             server = RpcServer.start("block-store " + id, listen, options.ioThreads(),
-                    new RequestDispatcher(id, topology, roles, masters, disk));
+                    new RequestDispatcher(id, topology, roles, masters, disk, cache));
         } catch (Exception e) {
             if (e instanceof InterruptedException i) {
                 throw i;
@@ -233,10 +265,27 @@ public final class BlockStore implements AutoCloseable {
         syncClient.start();
         resources.push(syncClient);
 
+        BlockStore store = new BlockStore(id, resources, server, daemon, syncClient, cache, volumes);
+        InetSocketAddress meta = topology.metadata().address();
+        store.heartbeat = Heartbeat.start(id, new InetSocketAddress(meta.getHostString(), meta.getPort()),
+                options.heartbeat(), options.peerTimeout(), store::status);
+        resources.push(store.heartbeat);
+
         InetSocketAddress bound = server.address();
-        log.info("block-store {} serving volumes {} on {}:{}", id, volumes.keySet(),
-                bound.getAddress().getHostAddress(), bound.getPort());
-        return new BlockStore(id, resources, server, daemon, syncClient);
+        log.info("block-store {} serving volumes {} on {}:{} ({})", id, volumes.keySet(),
+                bound.getAddress().getHostAddress(), bound.getPort(), cache);
+        return store;
+    }
+
+    /** The cache memory of {@code requested} bytes, or as much of it as half the heap holds. */
+    private static ClusterCache openCache(StorageId id, long requested, int clusterSize) {
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        long bytes = ClusterCache.fitToHeap(requested, maxHeap);
+        if (bytes < requested) {
+            log.warn("block-store {}: a cache memory of {} bytes does not fit a heap of at most {} bytes: using {} "
+                    + "bytes (half the heap); give the JVM more heap (-Xmx) to use it all", id, requested, maxHeap, bytes);
+        }
+        return new ClusterCache(bytes, clusterSize);
     }
 
     /** Takes {@code <data>/block-store.lock}, so that two daemons never share a data folder. */
@@ -344,6 +393,39 @@ public final class BlockStore implements AutoCloseable {
         return syncDaemon.progress();
     }
 
+    /**
+     * What the next heartbeat reports: the cache counters, and per mirror of the masters held here
+     * its invalid clusters, the bytes copied to it since startup and the current copy rate.
+     */
+    public StorageHeartbeatRequest status() {
+        List<MirrorStatus> mirrors = new ArrayList<>();
+        for (MirrorProgress p : syncDaemon.progress()) {
+            mirrors.add(new MirrorStatus(p.pair(), p.member(), p.invalidClusters(), p.bytesCopied(),
+                    p.bytesPerSecond()));
+        }
+        return new StorageHeartbeatRequest(id, cache.hits(), cache.misses(), cache.bytes(), mirrors);
+    }
+
+    /** The cache memory. */
+    ClusterCache cache() {
+        return cache;
+    }
+
+    /** A volume held here. */
+    Volume volume(String volume) {
+        Volume v = volumes.get(new VolumeId(volume));
+        if (v == null) {
+            throw new IllegalArgumentException("storage system " + id + " holds no volume " + volume
+                    + ": expected one of " + volumes.keySet());
+        }
+        return v;
+    }
+
+    /** The heartbeat to the metadata server. */
+    Heartbeat heartbeat() {
+        return heartbeat;
+    }
+
     /** Pauses (true) or resumes (false) the Sync Daemon; see {@link SyncDaemon#setPaused}. */
     public void pauseSync(boolean paused) {
         syncDaemon.setPaused(paused);
@@ -365,7 +447,10 @@ public final class BlockStore implements AutoCloseable {
         log.info("block-store {} stopped", id);
     }
 
-    /** Closes in the reverse order of creation: server, Sync Client and Daemon, peers, disk threads, files. */
+    /**
+     * Closes in the reverse order of creation: heartbeat, server, Sync Client and Daemon, peers, disk
+     * threads, files, bandwidth limits (rejecting requests still waiting).
+     */
     private static void closeAll(Deque<AutoCloseable> resources) {
         for (AutoCloseable r; (r = resources.pollFirst()) != null; ) {
             try {

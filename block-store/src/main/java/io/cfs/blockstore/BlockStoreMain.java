@@ -3,9 +3,11 @@ package io.cfs.blockstore;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
+import io.cfs.topology.TopologyParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -39,6 +41,21 @@ public final class BlockStoreMain implements Callable<Integer> {
             description = "Sync Daemon rate limit in bytes per second; 0 is unlimited.")
     private long syncRate;
 
+    @Option(names = "--cache-bytes", paramLabel = "SIZE", defaultValue = "256MiB", converter = SizeConverter.class,
+            description = "Cache memory for hot clusters, in bytes (KiB, MiB, GiB accepted); at most half the heap "
+                    + "is used; 0 disables it.")
+    private long cacheBytes;
+
+    @Option(names = "--volume-bandwidth", paramLabel = "BYTES_PER_SEC", defaultValue = "0",
+            converter = SizeConverter.class,
+            description = "Disk bytes read and written per volume per second (KiB, MiB accepted), for benchmarks; "
+                    + "reads served from the cache are not limited; 0 is unlimited.")
+    private long volumeBandwidth;
+
+    @Option(names = "--heartbeat-ms", paramLabel = "MILLIS", defaultValue = "1000",
+            description = "How often to report to the metadata server, in milliseconds.")
+    private long heartbeatMillis;
+
     private final PrintWriter err;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -71,6 +88,10 @@ public final class BlockStoreMain implements Callable<Integer> {
             err.println("block-store: --io-threads must be at least 1 and --sync-rate at least 0");
             return BAD_CONFIG;
         }
+        if (heartbeatMillis < 1) {
+            err.println("block-store: --heartbeat-ms " + heartbeatMillis + ": expected at least 1");
+            return BAD_CONFIG;
+        }
         Topology topology;
         StorageId self;
         try {
@@ -94,7 +115,8 @@ public final class BlockStoreMain implements Callable<Integer> {
         BlockStore store;
         try {
             store = BlockStore.start(topology, self, BlockStoreOptions.defaults().withIoThreads(ioThreads)
-                    .withSyncRate(syncRate));
+                    .withSyncRate(syncRate).withCacheBytes(cacheBytes).withVolumeBandwidth(volumeBandwidth)
+                    .withHeartbeat(Duration.ofMillis(heartbeatMillis)));
         } catch (IOException | RuntimeException e) {
             err.println("block-store " + self + " failed to start: " + e.getMessage());
             return START_FAILED;
@@ -105,5 +127,17 @@ public final class BlockStoreMain implements Callable<Integer> {
         }, "block-store-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** Reads {@code 512}, {@code 64KiB}, {@code 256MiB} (see {@link TopologyParser#parseSize}). */
+    static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return TopologyParser.parseSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "': " + e.getMessage());
+            }
+        }
     }
 }

@@ -7,20 +7,26 @@ import java.time.Duration;
 /**
  * How a {@link BlockStore} runs, beyond the topology.
  *
- * @param listen        the address to bind, or null for the storage system's topology address
- *                      (peers always use the topology address; tests bind port 0 here)
- * @param ioThreads     Netty event loop threads of the server (and of the peer connections)
- * @param diskThreads   threads doing volume I/O off the event loops
- * @param syncRate      Sync Daemon (and Sync Client pull) rate limit in bytes per second, 0 unlimited
- * @param peerTimeout   how long a request to another storage system may take
- * @param retry         how often an unreachable mirror or master is retried
- * @param quiet         how long a mirror's stale clusters may sit without change before its
- *                      storage system checks them against the master again
- * @param ticker        the clock of the rate limit and the retries
+ * @param listen          the address to bind, or null for the storage system's topology address
+ *                        (peers always use the topology address; tests bind port 0 here)
+ * @param ioThreads       Netty event loop threads of the server (and of the peer connections)
+ * @param diskThreads     threads doing volume I/O off the event loops
+ * @param syncRate        Sync Daemon (and Sync Client pull) rate limit in bytes per second, 0 unlimited
+ * @param peerTimeout     how long a request to another storage system (or the metadata server) may take
+ * @param retry           how often an unreachable mirror or master is retried
+ * @param quiet           how long a mirror's stale clusters may sit without change before its
+ *                        storage system checks them against the master again
+ * @param ticker          the clock of the rate limits and the retries
+ * @param heartbeat       how often the storage system reports to the metadata server
+ * @param cacheBytes      the cache memory's bound in bytes (at most half the heap is used), 0: no cache
+ * @param volumeBandwidth disk bytes read and written per volume per second (for benchmarks), 0 unlimited
  */
 public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int diskThreads, long syncRate,
-                                Duration peerTimeout, Duration retry, Duration quiet, Ticker ticker) {
+                                Duration peerTimeout, Duration retry, Duration quiet, Ticker ticker,
+                                Duration heartbeat, long cacheBytes, long volumeBandwidth) {
     public static final int DEFAULT_IO_THREADS = 2;
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
 
     public BlockStoreOptions {
         if (ioThreads < 1 || diskThreads < 1) {
@@ -30,30 +36,60 @@ public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int dis
         if (syncRate < 0) {
             throw new IllegalArgumentException("sync rate " + syncRate + " bytes/s: expected >= 0 (0: unlimited)");
         }
+        if (heartbeat.isNegative() || heartbeat.isZero()) {
+            throw new IllegalArgumentException("heartbeat interval " + heartbeat + ": expected a positive duration");
+        }
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("cache of " + cacheBytes + " bytes: expected >= 0 (0: no cache)");
+        }
+        if (volumeBandwidth < 0) {
+            throw new IllegalArgumentException("volume bandwidth " + volumeBandwidth
+                    + " bytes/s: expected >= 0 (0: unlimited)");
+        }
     }
 
     public static BlockStoreOptions defaults() {
         return new BlockStoreOptions(null, DEFAULT_IO_THREADS, 8, 0, Duration.ofSeconds(10), Duration.ofSeconds(1),
-                Duration.ofSeconds(2), Ticker.SYSTEM);
+                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0);
     }
 
     public BlockStoreOptions withListen(InetSocketAddress address) {
-        return new BlockStoreOptions(address, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker);
+        return new BlockStoreOptions(address, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, volumeBandwidth);
     }
 
     public BlockStoreOptions withIoThreads(int threads) {
-        return new BlockStoreOptions(listen, threads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker);
+        return new BlockStoreOptions(listen, threads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, volumeBandwidth);
     }
 
     public BlockStoreOptions withSyncRate(long bytesPerSecond) {
-        return new BlockStoreOptions(listen, ioThreads, diskThreads, bytesPerSecond, peerTimeout, retry, quiet, ticker);
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, bytesPerSecond, peerTimeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, volumeBandwidth);
     }
 
     public BlockStoreOptions withTicker(Ticker clock) {
-        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, clock);
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, clock,
+                heartbeat, cacheBytes, volumeBandwidth);
     }
 
     public BlockStoreOptions withPeerTimeout(Duration timeout) {
-        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, timeout, retry, quiet, ticker);
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, timeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, volumeBandwidth);
+    }
+
+    public BlockStoreOptions withHeartbeat(Duration interval) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                interval, cacheBytes, volumeBandwidth);
+    }
+
+    public BlockStoreOptions withCacheBytes(long bytes) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                heartbeat, bytes, volumeBandwidth);
+    }
+
+    public BlockStoreOptions withVolumeBandwidth(long bytesPerSecond) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, bytesPerSecond);
     }
 }

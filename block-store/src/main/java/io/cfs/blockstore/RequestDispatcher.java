@@ -3,15 +3,23 @@ package io.cfs.blockstore;
 import io.cfs.blockstore.VolumeRole.LocalMirror;
 import io.cfs.blockstore.VolumeRole.Master;
 import io.cfs.blockstore.VolumeRole.RemoteMirror;
+import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.blockstore.mirror.MasterPair;
 import io.cfs.blockstore.mirror.MirrorReplica;
+import io.cfs.blockstore.volume.Bandwidth;
+import io.cfs.blockstore.volume.Volume;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
+import io.cfs.protocol.message.ChecksumReply;
+import io.cfs.protocol.message.ChecksumRequest;
+import io.cfs.protocol.message.CountInvalidRequest;
+import io.cfs.protocol.message.CountReply;
 import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.FlushRequest;
 import io.cfs.protocol.message.InvalidateRequest;
+import io.cfs.protocol.message.MarkInvalidRequest;
 import io.cfs.protocol.message.Message;
 import io.cfs.protocol.message.MirrorBitmapRequest;
 import io.cfs.protocol.message.OkReply;
@@ -31,6 +39,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +51,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves the requests of one storage system. Runs on the Netty event loop and hands every disk
- * access to the disk executor; replies are futures. Replica writes and invalidations are queued on
+ * access to the disk executor; replies are futures. A read whose clusters are all in the cache
+ * memory is answered right here, without a disk thread and without waiting for the volume's
+ * bandwidth limit; other client reads and writes wait for their volume's {@link Bandwidth} (taking
+ * no thread) before they go to the disk executor. Replica writes and invalidations are queued on
  * their mirror's ordered executor right here, so that they keep the order they arrived in on their
  * connection. Every request carrying data is released exactly once, whatever happens.
  */
@@ -55,14 +67,16 @@ final class RequestDispatcher implements RequestHandler {
     private final Map<VolumeId, VolumeRole> roles;
     private final Map<PairId, MasterPair> masters;
     private final Executor disk;
+    private final ClusterCache cache;
 
     RequestDispatcher(StorageId self, Topology topology, Map<VolumeId, VolumeRole> roles,
-                      Map<PairId, MasterPair> masters, Executor disk) {
+                      Map<PairId, MasterPair> masters, Executor disk, ClusterCache cache) {
         this.self = self;
         this.topology = topology;
         this.roles = Map.copyOf(roles);
         this.masters = Map.copyOf(masters);
         this.disk = disk;
+        this.cache = cache;
     }
 
     @Override
@@ -94,13 +108,19 @@ final class RequestDispatcher implements RequestHandler {
                 return mirrorBitmap(channel.alloc(), b);
             } else if (request instanceof VolumeInfoRequest v) {
                 return CompletableFuture.completedFuture(volumeInfo(v));
+            } else if (request instanceof ChecksumRequest c) {
+                return checksums(c);
+            } else if (request instanceof CountInvalidRequest c) {
+                return countInvalid(c);
+            } else if (request instanceof MarkInvalidRequest m) {
+                return markInvalid(m);
             }
             if (request instanceof DataMessage d) {
                 ReferenceCountUtil.release(d.data());
             }
             throw new CfsException(ErrorCode.UNSUPPORTED, "block-store " + self + " does not serve "
                     + request.opcode() + ": expected READ_DATA, WRITE_DATA, FLUSH, VOLUME_INFO, REPLICA_WRITE, "
-                    + "INVALIDATE or MIRROR_BITMAP");
+                    + "INVALIDATE, MIRROR_BITMAP, CHECKSUMS, COUNT_INVALID or MARK_INVALID");
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(shuttingDown());
         } catch (RuntimeException e) {
@@ -110,15 +130,38 @@ final class RequestDispatcher implements RequestHandler {
 
     private CompletableFuture<Message> read(ByteBufAllocator alloc, ReadDataRequest r) {
         VolumeRole role = role(r.volume());
-        role.volume().checkRange(r.offset(), r.length());
-        return onDisk(() -> {
+        Volume volume = role.volume();
+        volume.checkRange(r.offset(), r.length());
+        if (cache.enabled()) {
+            ByteBuf cached = readFromCache(role, alloc, r.offset(), r.length());
+            if (cached != null) {
+                cache.recordHits(volume.clustersTouched(r.offset(), r.length()));
+                return CompletableFuture.completedFuture(new DataReply(cached));
+            }
+        }
+        return onDiskWithin(volume.bandwidth(), r.length(), () -> {
             if (role instanceof LocalMirror m) {
                 return CompletableFuture.completedFuture(m.pair().readMirror(m.link(), alloc, r.offset(), r.length()));
             } else if (role instanceof RemoteMirror m) {
                 return m.replica().read(alloc, r.offset(), r.length());
             }
-            return CompletableFuture.completedFuture(role.volume().read(alloc, r.offset(), r.length()));
+            return CompletableFuture.completedFuture(volume.readCached(alloc, r.offset(), r.length()));
         }, null).thenApply(DataReply::new);
+    }
+
+    /** The bytes of a read if the cache memory holds all of them (after Check Invalid), else null. */
+    private static ByteBuf readFromCache(VolumeRole role, ByteBufAllocator alloc, long offset, int length) {
+        if (role instanceof LocalMirror m) {
+            return m.pair().readMirrorFromCache(m.link(), alloc, offset, length);
+        } else if (role instanceof RemoteMirror m) {
+            return m.replica().readFromCache(alloc, offset, length);
+        }
+        ByteBuf buf = alloc.directBuffer(length, length);
+        if (!role.volume().copyCached(buf, 0, offset, length)) {
+            buf.release();
+            return null;
+        }
+        return buf.writerIndex(length);
     }
 
     private CompletableFuture<Message> write(WriteDataRequest w) {
@@ -131,7 +174,8 @@ final class RequestDispatcher implements RequestHandler {
             data.release();
             throw e;
         }
-        return onDisk(() -> pair.write(w.offset(), data), data).thenApply(v -> OK);
+        return onDiskWithin(pair.master().bandwidth(), data.readableBytes(), () -> pair.write(w.offset(), data), data)
+                .thenApply(v -> OK);
     }
 
     private CompletableFuture<Message> replicaWrite(ReplicaWriteRequest w) {
@@ -167,16 +211,7 @@ final class RequestDispatcher implements RequestHandler {
     }
 
     private CompletableFuture<Message> mirrorBitmap(ByteBufAllocator alloc, MirrorBitmapRequest b) {
-        MasterPair pair = masters.get(b.pair());
-        if (pair == null) {
-            PairSpec spec = topology.pairs().get(b.pair());
-            if (spec == null) {
-                throw new CfsException(ErrorCode.NOT_FOUND, "pair " + b.pair() + " is not in the topology: expected one of "
-                        + topology.pairs().keySet());
-            }
-            throw new CfsException(ErrorCode.NOT_MASTER, "the master of pair " + b.pair() + " is " + spec.master()
-                    + ", not on " + self + ": ask " + spec.master().storage() + " for its Bitmap Table");
-        }
+        MasterPair pair = masterPair(b.pair(), "for its Bitmap Table");
         MasterPair.MirrorLink link = pair.mirror(b.member());
         return onDisk(() -> {
             if (b.fresh()) {
@@ -195,6 +230,38 @@ final class RequestDispatcher implements RequestHandler {
             out.writeBytes(bits);
             return CompletableFuture.completedFuture((Message) new DataReply(out));
         }, null);
+    }
+
+    private CompletableFuture<Message> checksums(ChecksumRequest c) {
+        Volume volume = role(c.volume()).volume();
+        return onDisk(() -> CompletableFuture.completedFuture(
+                new ChecksumReply(Arrays.stream(volume.checksums(c.firstCluster(), c.count())).boxed().toList())), null);
+    }
+
+    private CompletableFuture<Message> countInvalid(CountInvalidRequest c) {
+        MasterPair pair = masterPair(c.pair(), "how many clusters of a mirror are invalid");
+        return onDisk(() -> CompletableFuture.completedFuture(
+                new CountReply(pair.countInvalid(c.member(), c.offset(), c.length()))), null);
+    }
+
+    private CompletableFuture<Message> markInvalid(MarkInvalidRequest m) {
+        MasterPair pair = masterPair(m.pair(), "to mark clusters of a mirror invalid");
+        return onDisk(() -> pair.markInvalid(m.member(), m.firstCluster(), m.count()), null).thenApply(v -> OK);
+    }
+
+    /** The pair whose master is here; {@code ask}: what to ask the master's storage system, for the error. */
+    private MasterPair masterPair(PairId id, String ask) {
+        MasterPair pair = masters.get(id);
+        if (pair != null) {
+            return pair;
+        }
+        PairSpec spec = topology.pairs().get(id);
+        if (spec == null) {
+            throw new CfsException(ErrorCode.NOT_FOUND, "pair " + id + " is not in the topology: expected one of "
+                    + new TreeSet<>(topology.pairs().keySet().stream().map(PairId::value).toList()));
+        }
+        throw new CfsException(ErrorCode.NOT_MASTER, "the master of pair " + id + " is " + spec.master()
+                + ", not on " + self + ": ask " + spec.master().storage() + " " + ask);
     }
 
     private VolumeInfoReply volumeInfo(VolumeInfoRequest v) {
@@ -256,6 +323,29 @@ final class RequestDispatcher implements RequestHandler {
     @FunctionalInterface
     private interface DiskTask<T> {
         CompletableFuture<T> run() throws IOException;
+    }
+
+    /**
+     * Disk work of a client request of {@code bytes} on a volume: handed to the disk executor once
+     * the volume's bandwidth admits it, its reservation given back when it is done.
+     */
+    private <T> CompletableFuture<T> onDiskWithin(Bandwidth bandwidth, long bytes, DiskTask<T> task, ByteBuf owned) {
+        if (!bandwidth.limited()) {
+            return onDisk(task, owned);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        bandwidth.admit(bytes, () -> onDisk(task, owned).whenComplete((value, error) -> {
+            bandwidth.refund(bytes);
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                result.complete(value);
+            }
+        }), () -> {
+            ReferenceCountUtil.release(owned);
+            result.completeExceptionally(shuttingDown());
+        });
+        return result;
     }
 
     private <T> CompletableFuture<T> onDisk(DiskTask<T> task, ByteBuf owned) {

@@ -26,9 +26,22 @@ class BlockStoreMainTest {
     void helpShowsTheOptionsAndTheirDefaults() {
         assertEquals(0, run("--help"));
         String help = out.toString();
-        for (String s : new String[] {"--config", "--id", "--io-threads", "--sync-rate", "Default: 2", "Default: 0"}) {
+        for (String s : new String[] {"--config", "--id", "--io-threads", "--sync-rate", "Default: 2", "Default: 0",
+                "--cache-bytes", "Default: 256MiB", "--volume-bandwidth", "--heartbeat-ms", "Default: 1000"}) {
             assertTrue(help.contains(s), "help lacks '" + s + "':\n" + help);
         }
+    }
+
+    @Test
+    void aBadSizeOrIntervalExitsWith2NamingTheOption() throws Exception {
+        Path config = dir.resolve("c.topology");
+        Files.writeString(config, "metadata address=127.0.0.1:7400 data=meta\nstorage ss1 address=127.0.0.1:7401 data=ss1\n");
+        assertEquals(2, run("--config", config.toString(), "--id", "ss1", "--cache-bytes", "12XB"));
+        assertTrue(err.toString().contains("--cache-bytes") && err.toString().contains("12XB"), err.toString());
+        assertEquals(2, run("--config", config.toString(), "--id", "ss1", "--volume-bandwidth", "fast"));
+        assertTrue(err.toString().contains("--volume-bandwidth"), err.toString());
+        assertEquals(2, run("--config", config.toString(), "--id", "ss1", "--heartbeat-ms", "0"));
+        assertTrue(err.toString().contains("--heartbeat-ms 0"), err.toString());
     }
 
     @Test

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.cfs.protocol.CfsException;
+import io.cfs.protocol.message.ChecksumReply;
+import io.cfs.protocol.message.ChecksumRequest;
+import io.cfs.protocol.message.CountInvalidRequest;
+import io.cfs.protocol.message.CountReply;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.FlushRequest;
+import io.cfs.protocol.message.MarkInvalidRequest;
 import io.cfs.protocol.message.MirrorBitmapRequest;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.ReadDataRequest;
@@ -30,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -126,6 +132,23 @@ final class TestCluster implements AutoCloseable {
         } finally {
             reply.data().release();
         }
+    }
+
+    /** The CRC32C of {@code count} clusters of a volume as stored on {@code ss}. */
+    List<Long> checksums(String ss, String volume, long firstCluster, int count) {
+        return client(ss).call(new ChecksumRequest(new VolumeId(volume), firstCluster, count), ChecksumReply.class)
+                .checksums();
+    }
+
+    /** Asks {@code ss} (the master's) how many clusters of a range are invalid on a member of a pair. */
+    long countInvalid(String ss, String pair, int member, long offset, long length) {
+        return client(ss).call(new CountInvalidRequest(new PairId(pair), member, offset, length), CountReply.class)
+                .count();
+    }
+
+    /** Asks {@code ss} (the master's) to mark clusters of a mirror invalid. */
+    void markInvalid(String ss, String pair, int member, long firstCluster, int count) {
+        client(ss).call(new MarkInvalidRequest(new PairId(pair), member, firstCluster, count), OkReply.class);
     }
 
     /** The fresh mark of a mirror held by {@code ss} for a master elsewhere. */

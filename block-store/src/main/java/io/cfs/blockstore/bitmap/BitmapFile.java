@@ -214,6 +214,22 @@ public final class BitmapFile {
         return count;
     }
 
+    /** The number of set bits among the {@code n} bits from {@code from}. */
+    public synchronized long count(long from, long n) {
+        check(from, n);
+        long end = from + n;
+        long total = 0;
+        for (long i = from; i < end; ) {
+            int w = (int) (i >>> 6);
+            int lo = (int) (i & 63);
+            int hi = (int) Math.min(64, end - ((long) w << 6));
+            long mask = (hi == 64 ? -1L : (1L << hi) - 1) & (-1L << lo);
+            total += Long.bitCount(word(w) & mask);
+            i = ((long) w + 1) << 6;
+        }
+        return total;
+    }
+
     /** The bits {@code from..from+n} as a BitSet indexed from 0. */
     public synchronized BitSet range(long from, int n) {
         check(from, n);

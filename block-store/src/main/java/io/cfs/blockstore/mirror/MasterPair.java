@@ -137,6 +137,9 @@ public final class MasterPair {
      */
     public void markWrittenInvalid(MirrorLink m) {
         m.row().or(written.toBitSet());
+        if (m.isLocal()) {
+            m.local().dropCached(0, clusters);
+        }
         m.row().force();
         wakeSync.run();
     }
@@ -183,6 +186,9 @@ public final class MasterPair {
         try (ClusterStripes.Held held = stripes.lock(first, count)) {
             for (MirrorLink m : mirrors) {
                 m.row().set(first, count);
+                if (m.isLocal()) {
+                    m.local().dropCached(first, count); // stale now: never cached as the mirror's data
+                }
             }
             held.countWrite();
             writeMaster(offset, data);
@@ -354,17 +360,21 @@ public final class MasterPair {
 
     /**
      * Check Invalid for a mirror on this storage system: the clusters its Bitmap Table row marks
-     * stale are read from the master, the others from the mirror.
+     * stale are read from the master, the others from the mirror, each through the cache (a
+     * mirror's cluster is cached only while it is valid).
      */
     public ByteBuf readMirror(MirrorLink m, ByteBufAllocator alloc, long offset, int length) throws IOException {
         m.local().checkRange(offset, length);
-        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize,
-                c -> c < clusters && m.row().get(c));
+        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize, c -> isStale(m, c));
         ByteBuf buf = alloc.directBuffer(length, length);
         try {
             for (CheckInvalid.Run run : runs) {
-                Volume from = run.stale() ? master : m.local();
-                from.readInto(buf, (int) (run.offset() - offset), run.offset(), run.length());
+                int at = (int) (run.offset() - offset);
+                if (run.stale()) {
+                    master.readCached(buf, at, run.offset(), run.length(), c -> true);
+                } else {
+                    m.local().readCached(buf, at, run.offset(), run.length(), c -> !isStale(m, c));
+                }
             }
             buf.writerIndex(length);
             return buf;
@@ -372,6 +382,89 @@ public final class MasterPair {
             buf.release();
             throw e;
         }
+    }
+
+    /**
+     * Check Invalid from memory only: the bytes if every cluster is cached (a stale one as the
+     * master's, a valid one as the mirror's), else null. Touches no disk.
+     */
+    public ByteBuf readMirrorFromCache(MirrorLink m, ByteBufAllocator alloc, long offset, int length) {
+        m.local().checkRange(offset, length);
+        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize, c -> isStale(m, c));
+        ByteBuf buf = alloc.directBuffer(length, length);
+        for (CheckInvalid.Run run : runs) {
+            Volume from = run.stale() ? master : m.local();
+            if (!from.copyCached(buf, (int) (run.offset() - offset), run.offset(), run.length())) {
+                buf.release();
+                return null;
+            }
+        }
+        return buf.writerIndex(length);
+    }
+
+    private boolean isStale(MirrorLink m, long cluster) {
+        return cluster < clusters && m.row().get(cluster);
+    }
+
+    /**
+     * The clusters of master range {@code [offset, offset+length)} that mirror {@code member} lacks
+     * (set bits of its Bitmap Table row over the clusters the range touches); 0 for the master
+     * itself (member 0).
+     */
+    public long countInvalid(int member, long offset, long length) {
+        if (offset < 0 || length < 0 || offset > master.capacity() - length) {
+            throw new CfsException(ErrorCode.OUT_OF_RANGE, "pair " + spec.id() + ": range at offset " + offset + " of "
+                    + length + " bytes: expected within the capacity of master " + spec.master() + " ("
+                    + master.capacity() + " bytes)");
+        }
+        if (member == 0) {
+            return 0;
+        }
+        MirrorLink m = mirror(member);
+        if (length == 0) {
+            return 0;
+        }
+        long first = offset / clusterSize;
+        return m.row().count(first, (offset + length - 1) / clusterSize - first + 1);
+    }
+
+    /**
+     * Marks {@code count} clusters of mirror {@code member} from {@code firstCluster} invalid (the
+     * scrub's repair of a mirror whose bytes differ): sets the bits as a write does (so copies in
+     * flight do not clear them), makes the row durable, tells a mirror on another storage system
+     * that the clusters are stale (in order with the copies on its connection; if it cannot be
+     * reached it learns them from the row when it reconnects), drops a local mirror's cached
+     * clusters and wakes the Sync Daemon to copy them from the master. Blocks on disk I/O.
+     */
+    public CompletableFuture<Void> markInvalid(int member, long firstCluster, int count) {
+        if (member == 0) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "pair " + spec.id() + ": member 0 is the master "
+                    + spec.master() + ", which has no Bitmap Table row: expected a mirror 1.." + mirrors.size());
+        }
+        MirrorLink m = mirror(member);
+        if (firstCluster < 0 || count < 0 || firstCluster > clusters - count) {
+            throw new CfsException(ErrorCode.OUT_OF_RANGE, "pair " + spec.id() + " mirror " + member + ": clusters "
+                    + firstCluster + ".." + (firstCluster + count - 1) + ": expected within 0.." + (clusters - 1)
+                    + " (the clusters of master " + spec.master() + ")");
+        }
+        if (count == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> told = CompletableFuture.completedFuture(null);
+        try (ClusterStripes.Held held = stripes.lock(firstCluster, count)) {
+            m.row().set(firstCluster, count);
+            held.countWrite();
+            if (m.isLocal()) {
+                m.local().dropCached(firstCluster, count);
+            } else {
+                told = invalidate(m, firstCluster, count);
+            }
+        }
+        m.row().force();
+        wakeSync.run();
+        log.info("pair {}: clusters {}..{} of mirror {} marked invalid: the Sync Daemon copies them from master {}",
+                spec.id(), firstCluster, firstCluster + count - 1, m.address(), spec.master());
+        return told;
     }
 
     @Override

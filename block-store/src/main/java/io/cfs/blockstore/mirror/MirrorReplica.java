@@ -221,6 +221,7 @@ public final class MirrorReplica {
             if (count > 0) {
                 bump(first, first + count - 1);
                 stale.set(first, count);
+                volume.dropCached(first, count); // stale now: never cached as this mirror's data
                 noteInvalidated(first, first + count);
             }
         }, serial);
@@ -276,6 +277,11 @@ public final class MirrorReplica {
                 return new BitSet();
             }
             stale.or(row);
+            for (int c = row.nextSetBit(0); c >= 0 && c < clusters; c = row.nextSetBit(c)) {
+                int end = row.nextClearBit(c);
+                volume.dropCached(c, end - c);
+                c = end;
+            }
             confirmed = true;
             BitSet orphans = stale.toBitSet();
             orphans.andNot(row);
@@ -331,14 +337,14 @@ public final class MirrorReplica {
 
     /**
      * Check Invalid: reads {@code length} bytes at {@code offset}; clusters stale here (every
-     * cluster while unconfirmed) are fetched from the master, the others read from this volume.
-     * Blocks on disk I/O: call on a disk executor thread.
+     * cluster while unconfirmed) are fetched from the master, the others read from this volume
+     * through the cache (cached only while valid here). Blocks on disk I/O: call on a disk
+     * executor thread.
      */
     public CompletableFuture<ByteBuf> read(ByteBufAllocator alloc, long offset, int length) throws IOException {
         volume.checkRange(offset, length);
         boolean trusted = confirmed;
-        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize,
-                c -> c < clusters && (!trusted || stale.get(c)));
+        List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize, c -> !trusted || isStale(c));
         if (runs.size() == 1 && runs.get(0).stale()) {
             return fetch(offset, length, trusted);
         }
@@ -348,7 +354,7 @@ public final class MirrorReplica {
             for (CheckInvalid.Run run : runs) {
                 int at = (int) (run.offset() - offset);
                 if (!run.stale()) {
-                    volume.readInto(buf, at, run.offset(), run.length());
+                    volume.readCached(buf, at, run.offset(), run.length(), c -> confirmed && !isStale(c));
                 } else {
                     fetches.add(fetch(run.offset(), run.length(), trusted).thenAccept(part -> {
                         try {
@@ -372,6 +378,33 @@ public final class MirrorReplica {
             }
             return buf;
         });
+    }
+
+    /**
+     * Check Invalid from memory only: the bytes if the map is confirmed, no cluster of the range is
+     * stale here and every one is cached, else null. Touches no disk and no master.
+     */
+    public ByteBuf readFromCache(ByteBufAllocator alloc, long offset, int length) {
+        volume.checkRange(offset, length);
+        if (!confirmed) {
+            return null;
+        }
+        long last = length == 0 ? -1 : Math.min((offset + length - 1) / clusterSize, clusters - 1);
+        for (long c = offset / clusterSize; c <= last; c++) {
+            if (stale.get(c)) {
+                return null;
+            }
+        }
+        ByteBuf buf = alloc.directBuffer(length, length);
+        if (!volume.copyCached(buf, 0, offset, length)) {
+            buf.release();
+            return null;
+        }
+        return buf.writerIndex(length);
+    }
+
+    private boolean isStale(long cluster) {
+        return cluster < clusters && stale.get(cluster);
     }
 
     private CompletableFuture<ByteBuf> fetch(long offset, int length, boolean trusted) {

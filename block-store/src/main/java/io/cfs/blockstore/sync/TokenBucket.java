@@ -42,6 +42,20 @@ public final class TokenBucket {
         tokens -= bytes;
     }
 
+    /** Gives back bytes taken for work that turned out smaller (the balance stays within one second's worth). */
+    public synchronized void refund(long bytes) {
+        if (bytesPerSecond == 0) {
+            return;
+        }
+        refill();
+        tokens = Math.min(bytesPerSecond, tokens + bytes);
+    }
+
+    /** The rate, 0 for unlimited. */
+    public long bytesPerSecond() {
+        return bytesPerSecond;
+    }
+
     /** Takes {@code bytes} and returns 0 if a copy may start now, else the nanoseconds to wait (nothing taken). */
     public synchronized long tryAcquire(long bytes) {
         long delay = delayNanos();

@@ -161,4 +161,20 @@ class BitmapFileTest {
         BitmapTable reopened = new BitmapTable(dir.resolve("bitmaps"));
         assertEquals(1, reopened.open(p, 1, 64, true).cardinality());
     }
+
+    @Test
+    void countsTheSetBitsOfARange() throws Exception {
+        BitmapFile f = BitmapFile.open(dir.resolve("count.bits"), 300, false);
+        f.set(3, 2);
+        f.set(60, 10); // across a word boundary
+        f.set(299, 1);
+        assertEquals(13, f.count(0, 300));
+        assertEquals(0, f.count(0, 3));
+        assertEquals(1, f.count(4, 1));
+        assertEquals(4, f.count(64, 4));
+        assertEquals(7, f.count(63, 100));
+        assertEquals(1, f.count(299, 1));
+        assertEquals(0, f.count(100, 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> f.count(299, 2));
+    }
 }

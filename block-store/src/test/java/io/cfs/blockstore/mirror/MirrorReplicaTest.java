@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.LeakCheck;
 import io.cfs.blockstore.bitmap.BitmapFile;
+import io.cfs.blockstore.cache.ClusterCache;
+import io.cfs.blockstore.volume.Bandwidth;
 import io.cfs.blockstore.volume.Volume;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
@@ -80,7 +82,8 @@ class MirrorReplicaTest {
     @BeforeEach
     void open() throws Exception {
         disk = Executors.newFixedThreadPool(4);
-        volume = Volume.open(new VolumeId("m"), dir.resolve("m.vol"), CLUSTER * CLUSTERS);
+        volume = Volume.open(new VolumeId("m"), dir.resolve("m.vol"), CLUSTER * CLUSTERS, ClusterCache.disabled(CLUSTER),
+                Bandwidth.UNLIMITED);
         stale = BitmapFile.open(dir.resolve("m.bits"), CLUSTERS, false);
         replica = replica(null);
         Arrays.fill(master, (byte) 7);

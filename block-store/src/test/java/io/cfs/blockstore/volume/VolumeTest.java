@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.LeakCheck;
+import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
@@ -35,17 +36,22 @@ class VolumeTest {
     @TempDir
     Path dir;
 
+    /** A volume without a cache or a bandwidth limit. */
+    static Volume open(VolumeId id, Path file, long capacity) throws IOException {
+        return Volume.open(id, file, capacity, ClusterCache.disabled(4096), Bandwidth.UNLIMITED);
+    }
+
     @Test
     void createsASparseFileOfTheCapacity() throws IOException {
         // 1 TiB: more than the test disk holds, so this only passes if the file is sparse.
         long capacity = 1L << 40;
         Path file = dir.resolve("volumes/v1.vol");
-        try (Volume v = Volume.open(new VolumeId("v1"), file, capacity)) {
+        try (Volume v = open(new VolumeId("v1"), file, capacity)) {
             assertTrue(v.created());
             assertEquals(capacity, Files.size(file));
             assertEquals(capacity, v.capacity());
         }
-        try (Volume v = Volume.open(new VolumeId("v1"), file, capacity)) {
+        try (Volume v = open(new VolumeId("v1"), file, capacity)) {
             assertFalse(v.created());
         }
     }
@@ -56,14 +62,14 @@ class VolumeTest {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(4096);
         }
-        IOException e = assertThrows(IOException.class, () -> Volume.open(new VolumeId("v2"), file, 8192));
+        IOException e = assertThrows(IOException.class, () -> open(new VolumeId("v2"), file, 8192));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("4096 bytes")
                 && e.getMessage().contains("expected exactly 8192"), e.getMessage());
     }
 
     @Test
     void checksBounds() throws IOException {
-        try (Volume v = Volume.open(new VolumeId("v3"), dir.resolve("v3.vol"), 1 << 20)) {
+        try (Volume v = open(new VolumeId("v3"), dir.resolve("v3.vol"), 1 << 20)) {
             CfsException e = assertThrows(CfsException.class, () -> v.checkRange((1 << 20) - 1, 2));
             assertEquals(ErrorCode.OUT_OF_RANGE, e.code());
             assertTrue(e.getMessage().contains("v3") && e.getMessage().contains("1048575"), e.getMessage());
@@ -82,7 +88,7 @@ class VolumeTest {
 
     @Test
     void writesAndReadsAtPositionsWithoutMovingBufferIndexes() throws IOException {
-        try (Volume v = Volume.open(new VolumeId("v4"), dir.resolve("v4.vol"), 1 << 20)) {
+        try (Volume v = open(new VolumeId("v4"), dir.resolve("v4.vol"), 1 << 20)) {
             byte[] a = new byte[10000];
             new Random(1).nextBytes(a);
             CompositeByteBuf data = Unpooled.compositeBuffer();

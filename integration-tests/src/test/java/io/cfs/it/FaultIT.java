@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * kill -9 of each kind of daemon in the middle of real work, with real processes and a real
@@ -46,29 +48,33 @@ class FaultIT {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "pair {0}, mirror {1} on {2}")
+    @CsvSource({"p1, 1, ss2, async", "p2, 1, ss3, sync"})
     @Order(1)
-    void mirrorKilledDuringALargeWriteResyncsAndScrubsClean() throws Exception {
-        Path dir = pinned("mirror-kill", "p1");
-        Path src = randomFile("big.bin", 120 << 20);
+    void mirrorKilledDuringALargeWriteResyncsAndScrubsClean(String pair, int member, String storage, String mode)
+            throws Exception {
+        Path dir = pinned("mirror-kill-" + pair, pair);
+        Path src = randomFile("big-" + pair + ".bin", 120 << 20);
         Process cp = new ProcessBuilder("cp", src.toString(), dir.resolve("big.bin").toString()).start();
         Thread.sleep(300);
-        cluster.kill("ss2"); // a mirror of p1, on another storage system
+        cluster.kill(storage); // a mirror of the pair, on another storage system than its master
         assertTrue(cp.waitFor(3, TimeUnit.MINUTES), "cp did not finish");
-        assertEquals(0, cp.exitValue(), "the write must succeed with a mirror down: " + new String(cp.getErrorStream().readAllBytes()));
+        assertEquals(0, cp.exitValue(), "the write must succeed with a mirror down: "
+                + new String(cp.getErrorStream().readAllBytes()));
         Shell.ok(TOOL, cluster.dir, "cmp", src.toString(), dir.resolve("big.bin").toString());
 
-        Pattern down = Pattern.compile("(?m)^p1\\s.*mirror 1\\s.*DOWN");
+        Pattern down = Pattern.compile("(?m)^" + pair + "\\s+" + mode + "\\s+mirror " + member + "\\s.*DOWN");
         String degraded = cluster.cfsOk("status");
         for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
              !down.matcher(degraded).find() && System.nanoTime() < deadline; degraded = cluster.cfsOk("status")) {
             Thread.sleep(500); // the metadata server marks it down when its heartbeats stop
         }
-        assertTrue(down.matcher(degraded).find(), "status should show p1's mirror on ss2 down:\n" + degraded);
-        cluster.start("ss2");
+        assertTrue(down.matcher(degraded).find(), "status should show the mirror on " + storage + " down:\n" + degraded);
+        cluster.start(storage);
         cluster.cfsOk("status", "--wait-synced", "--timeout", "180");
         Shell.Result scrub = cluster.cfs("scrub");
         assertEquals(0, scrub.exitCode(), scrub.output());
+        Shell.ok(TOOL, cluster.dir, "cmp", src.toString(), dir.resolve("big.bin").toString());
     }
 
     @Test

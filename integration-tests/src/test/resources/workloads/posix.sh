@@ -63,6 +63,12 @@ chmod 0751 a/hard && show a/hard
 touch -d '2001-02-03 04:05:06.123456789' a/hard && say "mtime: $(stat -c %y a/hard)"
 touch -d '2300-01-01 00:00:00.5' a/y && say "mtime: $(stat -c %y a/y)"
 
+# an archive round trip
+mkdir -p t/src/d/e && seq 1 3000 > t/src/d/numbers && ln -s d/numbers t/src/link && printf 'x' > t/src/d/e/x
+tar cf t.tar -C t src && mkdir t/out && tar xf t.tar -C t/out && diff -r t/src t/out/src && say "tar round trip ok"
+say "tar: $(tar tf t.tar | sort | tr '\n' ' ')"
+rm -rf t t.tar
+
 # listing and removal
 say "ls: $(ls -a a | tr '\n' ' ')"
 try rmdir a

@@ -53,6 +53,47 @@ class NamespaceAndAdminIT {
     }
 
     @Test
+    void permissionsForAnUnprivilegedUserAreEnforcedAsOnALocalFolder() throws Exception {
+        // under /tmp so that 'nobody' can reach both folders whatever the checkout's parents allow
+        Path base = Files.createDirectories(Path.of("/tmp/cfs-it-perm-" + ProcessHandle.current().pid()));
+        Path local = Files.createDirectories(base.resolve("local"));
+        Path mountPoint = Files.createDirectories(base.resolve("mnt"));
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process mount = new ProcessBuilder(LocalCluster.cfs(), "mount", "--config", cluster.topology().toString(),
+                "--id", "shared-host", "-o", "allow_other", mountPoint.toString())
+                .redirectErrorStream(true).redirectOutput(cluster.dir.resolve("logs/mount-allow-other.log").toFile())
+                .start();
+        try {
+            awaitMounted(mountPoint, mount);
+            Path mounted = Files.createDirectories(mountPoint.resolve("perm"));
+            Path script = Path.of(NamespaceAndAdminIT.class.getResource("/workloads/permissions.sh").toURI());
+            String expected = Shell.ok(TOOL, cluster.dir, "bash", script.toString(), local.toString());
+            assertTrue(expected.contains("as_nobody cat pub/o -> 0 (open)"), "nobody must reach the folders:\n" + expected);
+            String actual = Shell.ok(TOOL, cluster.dir, "bash", script.toString(), mounted.toString());
+            assertEquals(expected, actual, "permission checks as nobody, local folder vs CFS");
+        } finally {
+            mount.destroy(); // SIGTERM unmounts
+            mount.waitFor(30, TimeUnit.SECONDS);
+            for (int i = 0; i < 100 && Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString()); i++) {
+                Thread.sleep(100);
+            }
+            if (!Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString())) {
+                LocalCluster.deleteTree(base);
+            }
+        }
+    }
+
+    private static void awaitMounted(Path mountPoint, Process process) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                .noneMatch(l -> l.split(" ")[1].equals(mountPoint.toString()))) {
+            assertTrue(process.isAlive(), "mount exited with " + (process.isAlive() ? "" : process.exitValue()));
+            assertTrue(System.nanoTime() < deadline, "mount did not appear within 60 s");
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
     void statusShowsStorageSystemsPairsAndTheMountsSession() throws Exception {
         String status = cluster.cfsOk("status");
         for (String ss : List.of("ss1", "ss2", "ss3")) {

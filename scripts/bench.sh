@@ -30,6 +30,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$mode" in meta|fio) ;; *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+if [ "$mode" = fio ] && [ ! -x "$peers_dir/fio-suite.sh" ]; then
+  echo "bench.sh: $peers_dir/fio-suite.sh not found: set CFS_PEERS_DIR to the folder of the peers' scripts" >&2
+  exit 2
+fi
 
 out="$dir/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"

@@ -79,6 +79,12 @@ public final class MountMain implements Callable<Integer> {
             client.close();
             return 1;
         }
+        if (!java.nio.charset.Charset.defaultCharset().equals(java.nio.charset.StandardCharsets.UTF_8)) {
+            // jnr-fuse turns the kernel's path bytes into Strings with the default charset
+            log.warn("the default charset is {}, not UTF-8: paths with non-ASCII names will not resolve; run the"
+                    + " mount with -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 (or in a UTF-8 locale)",
+                    java.nio.charset.Charset.defaultCharset());
+        }
         CfsFuse fs = new CfsFuse(client, topology.blockSize());
         // attr_timeout=0: the kernel asks for attributes each time, so a hard link's count, a size
         // another host committed, or a chmod are seen at once (the page cache is kept separately)

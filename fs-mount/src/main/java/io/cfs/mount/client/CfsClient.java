@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.MessageCodec;
 import io.cfs.protocol.message.AllocateRequest;
 import io.cfs.protocol.message.AttrReply;
 import io.cfs.protocol.message.CloseRequest;
@@ -312,19 +313,30 @@ public final class CfsClient implements AutoCloseable {
     }
 
     private long open(long inode, int flags) {
-        OpenReply reply = call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
-        if (reply.attr().type() == FileType.DIRECTORY) {
-            call(new CloseRequest(reply.handle()), OkReply.class);
-            throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + inode + " is a directory");
+        OpenFile file = hold(inode);
+        long changes = file.changes;
+        OpenReply reply;
+        try {
+            reply = call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
+            if (reply.attr().type() == FileType.DIRECTORY) {
+                call(new CloseRequest(reply.handle()), OkReply.class);
+                throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + inode + " is a directory");
+            }
+        } catch (RuntimeException e) {
+            unhold(file);
+            throw e;
         }
-        OpenFile file = openFiles.computeIfAbsent(inode, OpenFile::new);
         file.lock.lock();
         try {
-            file.handles++;
             file.pair = reply.pair();
-            file.layout(reply.extents());
-            if (!file.dirty) {
-                file.size = reply.attr().size();
+            // the reply is older than any change this host made to the file meanwhile (an allocation, a
+            // commit, a truncate by another handle): then what this host has is newer, keep it
+            if (file.changes == changes) {
+                file.layout(reply.extents());
+                file.committedSize = reply.attr().size();
+                if (!file.dirty) {
+                    file.size = reply.attr().size();
+                }
             }
         } finally {
             file.lock.unlock();
@@ -336,6 +348,41 @@ public final class CfsClient implements AutoCloseable {
         cachedVersions.put(inode, version);
         handles.put(id, h);
         return id;
+    }
+
+    /**
+     * The inode's open file on this host, counted as held (so that the release of its last other
+     * handle does not drop it meanwhile): every handle of an inode shares one.
+     */
+    private OpenFile hold(long inode) {
+        while (true) {
+            OpenFile file = openFiles.computeIfAbsent(inode, OpenFile::new);
+            file.lock.lock();
+            try {
+                if (openFiles.get(inode) == file) { // not dropped by a release since
+                    file.handles++;
+                    return file;
+                }
+            } finally {
+                file.lock.unlock();
+            }
+        }
+    }
+
+    /** Gives back a hold (or a handle's share) of an open file; the last one drops it. */
+    private void unhold(OpenFile file) {
+        file.lock.lock();
+        try {
+            if (--file.handles == 0) {
+                openFiles.remove(file.inode, file);
+                if (file.staged != null) {
+                    file.staged.release();
+                    file.staged = null;
+                }
+            }
+        } finally {
+            file.lock.unlock();
+        }
     }
 
     /**
@@ -358,11 +405,12 @@ public final class CfsClient implements AutoCloseable {
     }
 
     private void reopen(Handle h) {
-        long currentEpoch = epoch;
         OpenReply reply = call(new OpenRequest(h.file.inode, h.writable()), OpenReply.class);
         h.serverHandle = reply.handle();
         h.member = reply.member();
-        h.epoch = currentEpoch;
+        // read after the reply: a reconnect made by this very call has bumped the epoch already (the
+        // session greeting is answered first on a new connection), and the open belongs to it
+        h.epoch = epoch;
         log.info("reopened inode {} as handle {} (member {})", h.file.inode, reply.handle(), reply.member());
     }
 
@@ -377,10 +425,15 @@ public final class CfsClient implements AutoCloseable {
         long generation;
         file.lock.lock();
         try {
-            if (file.staged != null) {
-                sendStaged(file);
+            try {
+                if (file.staged != null) {
+                    sendStaged(file);
+                }
+                awaitWrites(file); // a read sees this host's writes
+            } catch (CfsException e) {
+                // a lost write is reported by the next flush or fsync, not by a read: read what the server has
+                dropUncommitted(file);
             }
-            awaitWrites(file); // a read sees this host's writes
             size = file.size;
             generation = file.generation;
         } finally {
@@ -422,7 +475,7 @@ public final class CfsClient implements AutoCloseable {
             Extent e = file.extentAt(at);
             if (e == null) {
                 int n = (int) (Math.min(end, file.nextExtentStart(at)) - at);
-                parts.add(CompletableFuture.completedFuture(alloc.directBuffer(n).writeZero(n)));
+                parts.add(CompletableFuture.completedFuture(Zeros.of(n)));
                 at += n;
             } else {
                 int n = (int) (Math.min(end, e.fileEnd()) - at);
@@ -451,8 +504,8 @@ public final class CfsClient implements AutoCloseable {
     /** Writes {@code src}'s readable bytes at {@code offset}; staged, sent by flush or when the buffer fills. */
     public void write(long handleId, long offset, ByteBuf src) {
         Handle h = handle(handleId);
-        if (!h.writable()) {
-            throw new CfsException(ErrorCode.PERMISSION_DENIED, "handle " + handleId + " is not open for writing");
+        if (!h.writable()) { // write(2) on a descriptor not open for writing: EBADF
+            throw new CfsException(ErrorCode.BAD_HANDLE, "handle " + handleId + " is not open for writing");
         }
         OpenFile file = h.file;
         int n = src.readableBytes();
@@ -465,14 +518,16 @@ public final class CfsClient implements AutoCloseable {
             if (offset > file.size) {
                 zero(file, file.size, offset);
             }
-            if (file.staged == null) {
-                file.staged = alloc.directBuffer(options.writeBuffer());
-                file.stagedOffset = offset;
-            }
-            if (file.staged.writableBytes() < n) { // larger than the buffer: send it as it is
-                sendStaged(file);
-                send(file, offset, src.retainedSlice());
+            if (n > options.writeBuffer()) { // larger than the buffer: sent on its own
+                // a copy: the caller's buffer (FUSE's) is reused once write returns, the send is not done by then
+                ByteBuf copy = alloc.directBuffer(n, n);
+                copy.writeBytes(src, src.readerIndex(), n);
+                send(file, offset, copy);
             } else {
+                if (file.staged == null) {
+                    file.staged = alloc.directBuffer(options.writeBuffer());
+                    file.stagedOffset = offset;
+                }
                 file.staged.writeBytes(src, src.readerIndex(), n);
             }
             file.size = Math.max(file.size, offset + n);
@@ -481,6 +536,11 @@ public final class CfsClient implements AutoCloseable {
             if (file.staged != null && !file.staged.isWritable()) {
                 sendStaged(file);
             }
+        } catch (CfsException e) {
+            if (file.writeError != null) { // earlier writes were lost too: drop them now, flush reports it
+                dropUncommitted(file);
+            }
+            throw e;
         } finally {
             file.lock.unlock();
         }
@@ -531,20 +591,18 @@ public final class CfsClient implements AutoCloseable {
         } finally {
             handles.remove(handleId);
             h.dropReadAhead();
-            file.lock.lock();
-            try {
-                if (--file.handles == 0) {
-                    openFiles.remove(file.inode, file);
-                    if (file.staged != null) {
-                        file.staged.release();
-                        file.staged = null;
-                    }
-                }
-            } finally {
-                file.lock.unlock();
-            }
+            unhold(file);
             if (h.epoch == epoch) { // an open of a lost session is gone on the server already
-                call(new CloseRequest(h.serverHandle), OkReply.class);
+                try {
+                    call(new CloseRequest(h.serverHandle), OkReply.class);
+                } catch (CfsException e) {
+                    // the server restarted (or the lease ran out) since: the open is gone there too
+                    if (e.code() != ErrorCode.BAD_HANDLE && e.code() != ErrorCode.SESSION_EXPIRED) {
+                        throw e;
+                    }
+                    log.debug("close of handle {}: the metadata server no longer has it ({})", handleId,
+                            e.getMessage());
+                }
             }
         }
     }
@@ -559,24 +617,28 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Truncates or extends an open file. The handle need not be open for writing: the kernel refuses
+     * ftruncate(2) on such a descriptor itself, and truncates through the new handle for
+     * open(O_RDONLY|O_TRUNC), which Linux allows.
+     */
     public void ftruncate(long handleId, long size) {
         Handle h = handle(handleId);
-        if (!h.writable()) {
-            throw new CfsException(ErrorCode.PERMISSION_DENIED, "handle " + handleId + " is not open for writing");
-        }
         OpenFile file = h.file;
         file.lock.lock();
         try {
             commit(file, h); // the server must know every written byte before it frees blocks past the end
             long oldSize = file.size;
-            if (size > oldSize) {
-                zero(file, oldSize, size);
-            }
-            file.size = setattr(file.inode, SetAttrRequest.SIZE, 0, 0, 0, size, null, null).size();
-            file.generation++;
             // the server frees the whole blocks past the smaller of the two ends; forget them here too
             long blockSize = topology.blockSize();
             long keep = (Math.min(oldSize, size) + blockSize - 1) / blockSize * blockSize;
+            if (size > oldSize) { // the old last block's tail becomes visible; blocks past it become holes
+                zero(file, oldSize, Math.min(size, keep));
+            }
+            file.size = setattr(file.inode, SetAttrRequest.SIZE, 0, 0, 0, size, null, null).size();
+            file.committedSize = file.size;
+            file.generation++;
+            file.changes++;
             file.layout(file.extents.stream()
                     .filter(e -> e.fileOffset() < keep)
                     .map(e -> e.fileEnd() <= keep ? e
@@ -594,9 +656,21 @@ public final class CfsClient implements AutoCloseable {
         ByteBuf staged = file.staged;
         file.staged = null;
         if (staged.isReadable()) {
-            send(file, file.stagedOffset, staged);
+            try {
+                send(file, file.stagedOffset, staged);
+            } catch (CfsException e) {
+                failed(file, e); // these bytes were acknowledged to the writer
+                throw e;
+            }
         } else {
             staged.release();
+        }
+    }
+
+    /** Remembers the first loss of acknowledged writes, for the next commit to report. Caller holds the file lock. */
+    private static void failed(OpenFile file, CfsException e) {
+        if (file.writeError == null) {
+            file.writeError = e;
         }
     }
 
@@ -613,6 +687,7 @@ public final class CfsClient implements AutoCloseable {
             if (!file.backed(offset, length)) {
                 Handle any = anyHandle(file);
                 file.layout(withHandle(any, sh -> new AllocateRequest(sh, offset, length), LayoutReply.class).extents());
+                file.changes++;
                 zeroNewBlocks(file, before, offset, length);
             }
             long at = offset;
@@ -622,7 +697,8 @@ public final class CfsClient implements AutoCloseable {
                     throw new CfsException(ErrorCode.IO_ERROR, "inode " + file.inode + ": no block backs offset "
                             + at + " after allocation");
                 }
-                int n = (int) (Math.min(offset + length, e.fileEnd()) - at);
+                // one request per extent, and none larger than a frame carries
+                int n = (int) Math.min(Math.min(offset + length, e.fileEnd()) - at, MessageCodec.MAX_DATA);
                 PairSpec pair = topology.pair(e.pair());
                 writes.add(blocks.write(pair, e.volumeOffset() + (at - e.fileOffset()),
                         data.retainedSlice(data.readerIndex() + (int) (at - offset), n)));
@@ -636,7 +712,7 @@ public final class CfsClient implements AutoCloseable {
                 .thenRun(() -> writes.forEach(w -> BlockIo.await(w, OkReply.class)));
         file.inFlight.addLast(new OpenFile.InFlight(offset, offset + length, done));
         while (file.inFlight.size() > MAX_WRITES_IN_FLIGHT) {
-            awaitWrite(file.inFlight.pollFirst());
+            awaitWrite(file, file.inFlight.pollFirst());
         }
     }
 
@@ -646,7 +722,7 @@ public final class CfsClient implements AutoCloseable {
             OpenFile.InFlight w = it.next();
             if (w.offset() < to && from < w.end()) {
                 it.remove();
-                awaitWrite(w);
+                awaitWrite(file, w);
             }
         }
     }
@@ -656,7 +732,7 @@ public final class CfsClient implements AutoCloseable {
         CfsException first = null;
         while (!file.inFlight.isEmpty()) {
             try {
-                awaitWrite(file.inFlight.pollFirst());
+                awaitWrite(file, file.inFlight.pollFirst());
             } catch (CfsException e) {
                 first = first == null ? e : first;
             }
@@ -666,11 +742,13 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
-    private static void awaitWrite(OpenFile.InFlight w) {
+    private static void awaitWrite(OpenFile file, OpenFile.InFlight w) {
         try {
             w.done().join();
         } catch (RuntimeException e) {
-            throw BlockIo.cause(e);
+            CfsException cause = BlockIo.cause(e);
+            failed(file, cause);
+            throw cause;
         }
     }
 
@@ -678,11 +756,12 @@ public final class CfsClient implements AutoCloseable {
     private void zeroNewBlocks(OpenFile file, List<Extent> before, long offset, int length) {
         long blockSize = topology.blockSize();
         long first = offset - offset % blockSize;
+        long end = Math.max(file.size, offset + length); // a write sent unstaged has not grown the size yet
         for (long block = first; block < offset + length; block += blockSize) {
             if (covered(before, block)) {
                 continue;
             }
-            long visibleEnd = Math.min(block + blockSize, file.size);
+            long visibleEnd = Math.min(block + blockSize, end);
             if (block < offset && block < visibleEnd) {
                 writeZeros(file, block, Math.min(offset, visibleEnd));
             }
@@ -719,12 +798,11 @@ public final class CfsClient implements AutoCloseable {
     private void writeZeros(OpenFile file, long from, long to) {
         awaitOverlapping(file, from, to);
         for (long at = from; at < to; ) {
-            int n = (int) Math.min(to - at, options.writeBuffer());
+            int n = (int) Math.min(to - at, Zeros.MAX);
             Extent e = file.extentAt(at);
             n = (int) Math.min(n, e.fileEnd() - at);
             PairSpec pair = topology.pair(e.pair());
-            BlockIo.await(blocks.write(pair, e.volumeOffset() + (at - e.fileOffset()),
-                    alloc.directBuffer(n).writeZero(n)), OkReply.class);
+            BlockIo.await(blocks.write(pair, e.volumeOffset() + (at - e.fileOffset()), Zeros.of(n)), OkReply.class);
             file.unsynced.add(pair.master());
             at += n;
         }
@@ -732,19 +810,63 @@ public final class CfsClient implements AutoCloseable {
 
     /** Sends staged data and commits the size. Caller holds the file lock. */
     private void commit(OpenFile file, Handle h) {
-        if (file.staged != null) {
-            sendStaged(file);
+        try {
+            if (file.staged != null) {
+                sendStaged(file);
+            }
+        } catch (CfsException e) {
+            // recorded in writeError
         }
-        awaitWrites(file);
+        try {
+            awaitWrites(file);
+        } catch (CfsException e) {
+            // recorded in writeError
+        }
+        if (file.writeError != null) {
+            CfsException error = file.writeError;
+            file.writeError = null; // reported once, as close(2) and fsync(2) report a writeback error
+            dropUncommitted(file);
+            throw error;
+        }
         if (file.dirty) {
             Handle writer = h.writable() ? h : anyHandle(file);
             long size = file.size;
             Timespec mtime = now();
             FileAttr attr = withHandle(writer, sh -> new CommitWriteRequest(sh, size, mtime), AttrReply.class).attr();
             file.size = Math.max(file.size, attr.size());
+            file.committedSize = attr.size();
             file.dirty = false;
+            file.changes++;
             cachedVersions.put(file.inode, version(attr)); // this host's cache holds what it wrote
         }
+    }
+
+    /**
+     * After a lost write, makes the file what the metadata server has: its size and no pending
+     * change, so that no size is ever committed over bytes the storage systems never got. What was
+     * written since the last commit is lost, as the next close(2) or fsync(2) tells the writer (the
+     * error stays in {@code writeError} until a commit reports it). Caller holds the file lock.
+     */
+    private static void dropUncommitted(OpenFile file) {
+        if (file.staged != null) {
+            file.staged.release();
+            file.staged = null;
+        }
+        while (!file.inFlight.isEmpty()) {
+            try {
+                awaitWrite(file, file.inFlight.pollFirst());
+            } catch (CfsException ignored) {
+                // lost as well
+            }
+        }
+        if (file.dirty) {
+            log.warn("inode {}: writes since the last commit were lost ({}); the size stays {}", file.inode,
+                    file.writeError == null ? "?" : file.writeError.getMessage(), file.committedSize);
+        }
+        file.size = file.committedSize;
+        file.dirty = false;
+        file.generation++;
+        file.changes++;
     }
 
     private Handle anyHandle(OpenFile file) {
@@ -774,13 +896,29 @@ public final class CfsClient implements AutoCloseable {
         return handle(handleId).keepCache;
     }
 
+    /**
+     * The attributes with this host's size while it has writes not yet committed; otherwise the
+     * server's (another host may have committed a new size since this host opened the file).
+     */
     private FileAttr withLocalSize(FileAttr attr) {
         OpenFile file = openFiles.get(attr.inode());
-        if (file == null || file.size == attr.size()) {
+        if (file == null) {
             return attr;
         }
-        return new FileAttr(attr.inode(), attr.type(), attr.mode(), attr.nlink(), attr.uid(), attr.gid(), attr.rdev(), file.size,
-                attr.atime(), attr.mtime(), attr.ctime());
+        if (!file.dirty) { // volatile reads: a stat does not wait behind a writer holding the file's lock
+            return attr;
+        }
+        long size = file.size;
+        if (size == attr.size()) {
+            return attr;
+        }
+        return new FileAttr(attr.inode(), attr.type(), attr.mode(), attr.nlink(), attr.uid(), attr.gid(), attr.rdev(),
+                size, attr.atime(), attr.mtime(), attr.ctime());
+    }
+
+    /** The pair member (0: the master) an open handle reads from. */
+    int member(long handleId) {
+        return handle(handleId).member;
     }
 
     private Handle handle(long id) {

@@ -22,12 +22,25 @@ final class OpenFile {
     PairId pair;
     /** The File Allocation List, sorted by file offset. */
     volatile List<Extent> extents = List.of();
-    /** The size as this host sees it: the server's size, grown by writes not yet committed. */
-    long size;
-    /** Written (or resized) since the last commit to the metadata server. */
-    boolean dirty;
+    /** The size as this host sees it: the server's size, grown by writes not yet committed (volatile: read unlocked by stat). */
+    volatile long size;
+    /** The size the metadata server has (as of the last open, commit or truncate here). */
+    long committedSize;
+    /** Written (or resized) since the last commit to the metadata server (volatile: read unlocked by stat). */
+    volatile boolean dirty;
+    /**
+     * The first failure of a write this host had already acknowledged (staged or in flight): the
+     * next commit reports it and drops what was not committed instead of committing a size over
+     * bytes that never reached the storage systems.
+     */
+    io.cfs.protocol.CfsException writeError;
     /** Bumped by every write or truncate, so handles drop read-ahead taken before it. */
     long generation;
+    /**
+     * Bumped by every change this host makes to the layout or the committed size (allocation,
+     * commit, truncate), so that an open whose reply predates one does not apply that older state.
+     */
+    volatile long changes;
     /** Master volumes written since the last fsync. */
     final Set<VolumeAddress> unsynced = new HashSet<>();
     /** Staged sequential writes: bytes for file offsets [stagedOffset, stagedOffset + staged.readableBytes()). */
@@ -35,6 +48,7 @@ final class OpenFile {
     long stagedOffset;
     /** Writes sent to the storage systems and not yet acknowledged, oldest first (bounded by the sender). */
     final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+    /** Handles of this host on the inode, and opens in progress; the last to go drops the open file. */
     int handles;
 
     /** A write of file bytes [offset, end) on its way to the masters. */

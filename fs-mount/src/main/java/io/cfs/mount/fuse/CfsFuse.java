@@ -1,23 +1,29 @@
 package io.cfs.mount.fuse;
 
 import io.cfs.mount.client.CfsClient;
+import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.DirEntry;
 import io.cfs.protocol.message.FileAttr;
+import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.StatFsReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Supplier;
 import jnr.ffi.Pointer;
-import io.cfs.protocol.message.FileType;
 import jnr.ffi.types.dev_t;
 import jnr.ffi.types.gid_t;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
-import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
@@ -35,10 +41,24 @@ public final class CfsFuse extends FuseStubFS {
     private final CfsClient client;
     private final int blockSize;
     private final FuseCall call = new FuseCall();
+    private final Supplier<Caller> caller;
 
+    /** Who made a request: the owner of the inodes it creates. */
+    public record Caller(int uid, int gid) {}
+
+    /** The driver as mounted: the caller of each request is taken from its FUSE context. */
     public CfsFuse(CfsClient client, int blockSize) {
+        this(client, blockSize, null);
+    }
+
+    /**
+     * @param caller who makes each request, or null for the FUSE context's uid and gid (which
+     *               exists only inside a callback of a mounted file system; tests supply their own)
+     */
+    CfsFuse(CfsClient client, int blockSize, Supplier<Caller> caller) {
         this.client = client;
         this.blockSize = blockSize;
+        this.caller = caller != null ? caller : this::contextCaller;
     }
 
     /** Per-operation counts and latencies so far. */
@@ -173,13 +193,17 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
-        return call.run("fallocate", path, () -> -ErrorCodes.EOPNOTSUPP());
+        return call.run("fallocate", path, () -> unsupported("fallocate"));
     }
 
     // ---------------------------------------------------------------- adapters
 
     private interface Action {
         void run();
+    }
+
+    private static int unsupported(String operation) {
+        throw new CfsException(ErrorCode.UNSUPPORTED, operation + " is not supported by CFS");
     }
 
     private static int ok(Action action) {
@@ -222,7 +246,10 @@ public final class CfsFuse extends FuseStubFS {
 
     /** readlink(2) into FUSE's buffer: the target, cut to fit, NUL-terminated. */
     private static int copyLink(String target, Pointer buf, long size) {
-        byte[] bytes = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (size < 1) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "readlink into a buffer of " + size + " bytes");
+        }
+        byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
         int n = (int) Math.min(bytes.length, size - 1);
         buf.put(0, bytes, 0, n);
         buf.putByte(n, (byte) 0);
@@ -246,29 +273,41 @@ public final class CfsFuse extends FuseStubFS {
         } else if (kind == FileStat.S_IFSOCK) {
             type = FileType.SOCKET;
         } else {
-            return -ErrorCodes.EINVAL();
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "mknod of file type 0" + Integer.toOctalString(kind)
+                    + ": expected a regular file, FIFO, socket or device");
         }
         client.mknod(path, type, mode, rdev, uid(), gid());
         return 0;
     }
 
+    private Caller contextCaller() {
+        FuseContext context = getContext();
+        return new Caller((int) context.uid.get(), (int) context.gid.get());
+    }
+
     private int uid() {
-        return (int) getContext().uid.get();
+        return caller.get().uid();
     }
 
     private int gid() {
-        return (int) getContext().gid.get();
+        return caller.get().gid();
     }
 
     private int listInto(String path, Pointer buf, FuseFillDir filter) {
-        filter.apply(buf, ".", null, 0);
-        filter.apply(buf, "..", null, 0);
-        for (DirEntry e : client.readdir(path)) {
-            if (filter.apply(buf, e.name(), null, 0) != 0) {
+        List<DirEntry> entries = client.readdir(path);
+        filter.apply(buf, utf8("."), null, 0);
+        filter.apply(buf, utf8(".."), null, 0);
+        for (DirEntry e : entries) {
+            if (filter.apply(buf, utf8(e.name()), null, 0) != 0) {
                 break;
             }
         }
         return 0;
+    }
+
+    /** A name for the filler: UTF-8 whatever the default charset (which FuseFillDir's String variant uses). */
+    private static ByteBuffer utf8(String name) {
+        return ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8));
     }
 
     private int fill(FileAttr a, FileStat stat) {
@@ -320,6 +359,9 @@ public final class CfsFuse extends FuseStubFS {
         }
         if (nanos == UTIME_NOW) {
             return io.cfs.protocol.message.Timespec.of(java.time.Instant.now());
+        }
+        if (nanos < 0 || nanos > 999_999_999) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "time with " + nanos + " nanoseconds: expected 0..999999999");
         }
         return new io.cfs.protocol.message.Timespec(t.tv_sec.get(), (int) nanos);
     }

@@ -40,7 +40,10 @@ final class FuseCall {
             result = Errno.eio();
         }
         long nanos = System.nanoTime() - start;
-        LongAdder[] s = stats.computeIfAbsent(op, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        LongAdder[] s = stats.get(op);
+        if (s == null) {
+            s = stats.computeIfAbsent(op, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        }
         s[0].increment();
         s[1].add(nanos);
         if (log.isTraceEnabled()) {

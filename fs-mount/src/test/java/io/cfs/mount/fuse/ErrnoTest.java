@@ -24,7 +24,11 @@ class ErrnoTest {
         assertEquals(-28, Errno.of(ErrorCode.NO_SPACE));
         assertEquals(-36, Errno.of(ErrorCode.NAME_TOO_LONG));
         assertEquals(-5, Errno.of(ErrorCode.UNAVAILABLE));
-        assertEquals(-13, Errno.of(ErrorCode.PERMISSION_DENIED));
+        assertEquals(-1, Errno.of(ErrorCode.PERMISSION_DENIED));
+        assertEquals(-9, Errno.of(ErrorCode.BAD_HANDLE));
+        assertEquals(-22, Errno.of(ErrorCode.INVALID_ARGUMENT));
+        assertEquals(-95, Errno.of(ErrorCode.UNSUPPORTED));
+        assertEquals(-27, Errno.of(ErrorCode.FILE_TOO_LARGE));
     }
 
     @Test

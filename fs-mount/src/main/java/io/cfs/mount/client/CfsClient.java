@@ -445,14 +445,23 @@ public final class CfsClient implements AutoCloseable {
         int wanted = (int) Math.min(dst.writableBytes(), size - offset);
         int done = 0;
         synchronized (h) {
+            // a sequential reader gets whole read-ahead chunks and the next one fetched in the
+            // background; a random reader gets just what it asked for
+            boolean sequential = offset == h.lastReadEnd;
             while (done < wanted) {
                 long at = offset + done;
                 if (h.readAhead == null || h.readAheadGeneration != generation || at < h.readAheadOffset
                         || at >= h.readAheadOffset + h.readAhead.readableBytes()) {
-                    h.dropReadAhead();
-                    long start = at - at % options.readAhead();
-                    int length = (int) Math.min(options.readAhead(), size - start);
-                    h.readAhead = fetch(h, start, length);
+                    if (h.readAhead != null) {
+                        h.readAhead.release();
+                        h.readAhead = null;
+                    }
+                    long start = sequential ? at - at % options.readAhead() : at;
+                    int length = (int) Math.min(sequential ? options.readAhead() : wanted - done, size - start);
+                    h.readAhead = takePrefetch(h, start, generation);
+                    if (h.readAhead == null) {
+                        h.readAhead = fetch(h, start, length);
+                    }
                     h.readAheadOffset = start;
                     h.readAheadGeneration = generation;
                 }
@@ -461,12 +470,46 @@ public final class CfsClient implements AutoCloseable {
                 dst.writeBytes(h.readAhead, h.readAhead.readerIndex() + from, n);
                 done += n;
             }
+            h.lastReadEnd = offset + done;
+            long next = h.readAheadOffset + h.readAhead.readableBytes();
+            if (sequential && h.prefetch == null && next < size) {
+                h.prefetch = fetchAsync(h, next, (int) Math.min(options.readAhead(), size - next));
+                h.prefetchOffset = next;
+                h.prefetchGeneration = generation;
+            }
         }
         return done;
     }
 
+    /** The prefetched chunk if it starts at {@code start} and is current; null otherwise (dropping a useless one). */
+    private static ByteBuf takePrefetch(Handle h, long start, long generation) {
+        if (h.prefetch == null) {
+            return null;
+        }
+        if (h.prefetchOffset != start || h.prefetchGeneration != generation) {
+            h.dropPrefetch();
+            return null;
+        }
+        CompletableFuture<ByteBuf> p = h.prefetch;
+        h.prefetch = null;
+        try {
+            return p.join();
+        } catch (RuntimeException e) {
+            return null; // fetched again, with fail-over, by the caller
+        }
+    }
+
     /** Fetches file bytes [start, start+length) from the handle's member (holes as zeros). */
     private ByteBuf fetch(Handle h, long start, int length) {
+        try {
+            return fetchAsync(h, start, length).join();
+        } catch (RuntimeException e) {
+            throw BlockIo.cause(e);
+        }
+    }
+
+    /** Starts fetching file bytes [start, start+length); completes with one buffer the caller must release. */
+    private CompletableFuture<ByteBuf> fetchAsync(Handle h, long start, int length) {
         OpenFile file = h.file;
         List<CompletableFuture<ByteBuf>> parts = new ArrayList<>();
         long at = start;
@@ -485,20 +528,22 @@ public final class CfsClient implements AutoCloseable {
                 at += n;
             }
         }
-        CompositeByteBuf out = alloc.compositeDirectBuffer(Math.max(2, parts.size()));
-        CfsException failure = null;
-        for (CompletableFuture<ByteBuf> part : parts) {
-            try {
-                out.addComponent(true, part.join());
-            } catch (RuntimeException ex) {
-                failure = failure == null ? BlockIo.cause(ex) : failure;
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
+            CompositeByteBuf out = alloc.compositeDirectBuffer(Math.max(2, parts.size()));
+            CfsException failure = null;
+            for (CompletableFuture<ByteBuf> part : parts) {
+                try {
+                    out.addComponent(true, part.join());
+                } catch (RuntimeException ex) {
+                    failure = failure == null ? BlockIo.cause(ex) : failure;
+                }
             }
-        }
-        if (failure != null) {
-            out.release();
-            throw failure;
-        }
-        return out;
+            if (failure != null) {
+                out.release();
+                throw failure;
+            }
+            return out;
+        });
     }
 
     /** Writes {@code src}'s readable bytes at {@code offset}; staged, sent by flush or when the buffer fills. */

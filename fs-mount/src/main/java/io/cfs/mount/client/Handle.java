@@ -22,6 +22,12 @@ final class Handle {
     ByteBuf readAhead;
     long readAheadOffset;
     long readAheadGeneration;
+    /** Where the last read ended: a read starting there is sequential and gets read-ahead. */
+    long lastReadEnd;
+    /** The next chunk of a sequential reader, being fetched while it reads the current one. */
+    java.util.concurrent.CompletableFuture<ByteBuf> prefetch;
+    long prefetchOffset;
+    long prefetchGeneration;
 
     Handle(long id, OpenFile file, int flags, long serverHandle, long epoch, int member) {
         this.id = id;
@@ -40,6 +46,14 @@ final class Handle {
         if (readAhead != null) {
             readAhead.release();
             readAhead = null;
+        }
+        dropPrefetch();
+    }
+
+    synchronized void dropPrefetch() {
+        if (prefetch != null) {
+            prefetch.thenAccept(ByteBuf::release); // released whenever it arrives
+            prefetch = null;
         }
     }
 }

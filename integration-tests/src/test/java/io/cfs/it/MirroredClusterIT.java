@@ -116,6 +116,38 @@ class MirroredClusterIT {
         }
     }
 
+    @Test
+    void aMountKilledWithSigkillLeavesADeadMountThatTheNextMountClears() throws Exception {
+        Path src = randomFile("crash.bin", 5 << 20);
+        Shell.ok(TOOL_TIMEOUT, cluster.dir, "cp", src.toString(), cluster.mountPoint.resolve("crash.bin").toString());
+        Path point = cluster.dir.resolve("mnt-crash");
+        Files.createDirectories(point);
+        Process first = startMount(point, "crash-1");
+        awaitMounted(point, first);
+        first.destroyForcibly(); // kill -9: the kernel keeps a dead mount behind
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        Shell.Result dead = Shell.run(TOOL_TIMEOUT, cluster.dir, "stat", point.toString());
+        assertTrue(dead.exitCode() != 0 && dead.output().contains("Transport endpoint is not connected"),
+                "a dead mount is expected after kill -9: " + dead.output());
+
+        Process second = startMount(point, "crash-2");
+        try {
+            awaitMounted(point, second);
+            Shell.ok(TOOL_TIMEOUT, cluster.dir, "cmp", src.toString(), point.resolve("crash.bin").toString());
+        } finally {
+            second.destroy();
+            assertTrue(second.waitFor(30, TimeUnit.SECONDS), "mount did not stop on SIGTERM");
+        }
+        assertFalse(mountedAt(point), "SIGTERM left the mount in place");
+    }
+
+    private static Process startMount(Path point, String id) throws IOException {
+        return new ProcessBuilder(LocalCluster.cfs(), "mount", "--config", cluster.topology().toString(), "--id", id,
+                point.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(cluster.dir.resolve("logs/" + id + ".log").toFile()))
+                .start();
+    }
+
     /** Every extent's bytes equal the source file's, on the master volume file and on each mirror's. */
     private static void assertBytesOnEveryMember(Topology topology, Path source, List<Extent> extents) throws IOException {
         long covered = 0;
@@ -188,13 +220,12 @@ class MirroredClusterIT {
 
     private static void awaitMounted(Path mountPoint, Process process) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!mountedAt(mountPoint)) {
+        while (!mountedAt(mountPoint) || !Files.isDirectory(mountPoint)) { // listed and answering (not dead)
             if (!process.isAlive()) {
-                throw new AssertionError("second mount exited with " + process.exitValue() + ":\n"
-                        + Files.readString(cluster.dir.resolve("logs/mount2.log")));
+                throw new AssertionError("mount at " + mountPoint + " exited with " + process.exitValue());
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("second mount did not appear within 60 s");
+                throw new AssertionError("mount at " + mountPoint + " did not come up within 60 s");
             }
             Thread.sleep(100);
         }

@@ -138,8 +138,11 @@ class FaultIT {
     void metadataServerKilledUnderLoadComesBackWithEveryClosedFile() throws Exception {
         Path dir = cluster.mountPoint.resolve("meta-kill");
         Files.createDirectories(dir);
-        Process load = new ProcessBuilder("bash", "-c", "i=0; while [ $i -lt 400 ]; do echo file $i > "
-                + dir + "/f$i && i=$((i+1)) || sleep 0.1; done").redirectErrorStream(true).start();
+        // cp reports a failed close(2), where the data of a file is committed (a shell redirect would not)
+        Path template = sources.resolve("one-line");
+        Process load = new ProcessBuilder("bash", "-c", "i=0; while [ $i -lt 400 ]; do echo file $i > " + template
+                + " && cp " + template + " " + dir + "/f$i && i=$((i+1)) || sleep 0.1; done")
+                .redirectErrorStream(true).start();
         Thread.sleep(1500);
         cluster.kill("meta");
         Thread.sleep(1000);

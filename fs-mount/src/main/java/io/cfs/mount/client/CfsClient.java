@@ -145,7 +145,8 @@ public final class CfsClient implements AutoCloseable {
             } catch (CfsException e) {
                 boolean notSent = e.code() == ErrorCode.UNAVAILABLE && e.getCause() instanceof CfsException c
                         && c.getCause() instanceof java.net.ConnectException;
-                if (!notSent || System.nanoTime() > deadline) {
+                boolean retry = notSent || (e.code() == ErrorCode.UNAVAILABLE && idempotent(request));
+                if (!retry || System.nanoTime() > deadline) {
                     throw e;
                 }
                 try {
@@ -156,6 +157,22 @@ public final class CfsClient implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Requests that give the same result when the server sees them twice, so they are sent again
+     * when a connection is lost with the request in flight (the metadata server restarting). The
+     * others (mkdir, exclusive create, remove, rename, link...) are sent again only when they
+     * certainly never left this host.
+     */
+    private static boolean idempotent(Message request) {
+        return request instanceof LookupRequest || request instanceof GetAttrRequest
+                || request instanceof ReadDirRequest || request instanceof StatFsRequest
+                || request instanceof OpenRequest || request instanceof AllocateRequest
+                || request instanceof CommitWriteRequest || request instanceof SetAttrRequest
+                || request instanceof CloseRequest || request instanceof ReadLinkRequest
+                || request instanceof io.cfs.protocol.message.GetLayoutRequest
+                || (request instanceof CreateFileRequest c && !c.exclusive());
     }
 
     private synchronized void onSession(SessionReply reply) {

@@ -3,12 +3,10 @@ package io.cfs.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -54,7 +52,7 @@ class FaultIT {
     void mirrorKilledDuringALargeWriteResyncsAndScrubsClean(String pair, int member, String storage, String mode)
             throws Exception {
         Path dir = pinned("mirror-kill-" + pair, pair);
-        Path src = randomFile("big-" + pair + ".bin", 120 << 20);
+        Path src = cluster.sourceFile("big-" + pair + ".bin", 120 << 20);
         Process cp = new ProcessBuilder("cp", src.toString(), dir.resolve("big.bin").toString()).start();
         Thread.sleep(300);
         cluster.kill(storage); // a mirror of the pair, on another storage system than its master
@@ -81,9 +79,9 @@ class FaultIT {
     @Order(2)
     void masterKilledDuringAsyncWritesKeepsEveryFsyncedByte() throws Exception {
         Path dir = pinned("master-kill", "p3"); // async, master and mirror on ss3
-        Path done = randomFile("done.bin", 20 << 20);
+        Path done = cluster.sourceFile("done.bin", 20 << 20);
         Shell.ok(TOOL, cluster.dir, "dd", "if=" + done, "of=" + dir.resolve("done.bin"), "bs=1M", "conv=fsync", "status=none");
-        Path more = randomFile("more.bin", 200 << 20);
+        Path more = cluster.sourceFile("more.bin", 200 << 20);
         Process writer = new ProcessBuilder("dd", "if=" + more, "of=" + dir.resolve("more.bin"), "bs=1M",
                 "oflag=sync", "status=none").start();
         Thread.sleep(500);
@@ -101,7 +99,7 @@ class FaultIT {
     @Order(3)
     void readerKeepsReadingWhenItsMembersDaemonIsKilled() throws Exception {
         Path dir = pinned("failover", "p2"); // sync: master on ss2, mirrors on ss3 and on ss2
-        Path src = randomFile("movie.bin", 150 << 20);
+        Path src = cluster.sourceFile("movie.bin", 150 << 20);
         Shell.ok(TOOL, cluster.dir, "cp", src.toString(), dir.resolve("movie.bin").toString());
         Shell.ok(TOOL, cluster.dir, "sh", "-c", "sync; echo 3 > /proc/sys/vm/drop_caches");
         // the first open takes the master; the reader's open is then assigned mirror 1, on ss3
@@ -164,16 +162,4 @@ class FaultIT {
         return dir;
     }
 
-    private static Path randomFile(String name, long size) throws Exception {
-        Path p = sources.resolve(name);
-        Random random = new Random(name.hashCode());
-        byte[] chunk = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(p)) {
-            for (long left = size; left > 0; left -= chunk.length) {
-                random.nextBytes(chunk);
-                out.write(chunk, 0, (int) Math.min(chunk.length, left));
-            }
-        }
-        return p;
-    }
 }

@@ -113,6 +113,23 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A file of {@code size} pseudo-random bytes (seeded by its name, so runs repeat) on the local
+     * disk under this cluster's folder, to copy into the mount and compare with.
+     */
+    Path sourceFile(String name, long size) throws IOException {
+        Path p = Files.createDirectories(dir.resolve("sources")).resolve(name);
+        java.util.Random random = new java.util.Random(name.hashCode());
+        byte[] chunk = new byte[1 << 20];
+        try (java.io.OutputStream out = Files.newOutputStream(p)) {
+            for (long left = size; left > 0; left -= chunk.length) {
+                random.nextBytes(chunk);
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+        }
+        return p;
+    }
+
     static String script() {
         return HOME.resolve("scripts/local-cluster.sh").toString();
     }

@@ -22,7 +22,6 @@ import io.cfs.topology.Topology;
 import io.cfs.topology.VolumeAddress;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +72,7 @@ class MirroredClusterIT {
         // together they cover the async, sync and same-storage-system pairs.
         Map<String, Long> sizes = Map.of("movie.bin", 200L << 20, "trailer.bin", 24L << 20 | 12345, "clip.bin", 3L << 20);
         for (String name : List.of("movie.bin", "trailer.bin", "clip.bin")) {
-            Path src = randomFile(name, sizes.get(name));
+            Path src = cluster.sourceFile(name, sizes.get(name));
             Shell.ok(TOOL_TIMEOUT, cluster.dir, "cp", src.toString(), cluster.mountPoint.resolve(name).toString());
             Shell.ok(TOOL_TIMEOUT, cluster.dir, "cmp", src.toString(), cluster.mountPoint.resolve(name).toString());
             assertEquals(sizes.get(name), Files.size(cluster.mountPoint.resolve(name)), name + " size through the mount");
@@ -118,7 +117,7 @@ class MirroredClusterIT {
 
     @Test
     void aMountKilledWithSigkillLeavesADeadMountThatTheNextMountClears() throws Exception {
-        Path src = randomFile("crash.bin", 5 << 20);
+        Path src = cluster.sourceFile("crash.bin", 5 << 20);
         Shell.ok(TOOL_TIMEOUT, cluster.dir, "cp", src.toString(), cluster.mountPoint.resolve("crash.bin").toString());
         Path point = cluster.dir.resolve("mnt-crash");
         Files.createDirectories(point);
@@ -205,18 +204,6 @@ class MirroredClusterIT {
         return b;
     }
 
-    private static Path randomFile(String name, long size) throws IOException {
-        Path p = sources.resolve(name);
-        Random random = new Random(name.hashCode());
-        byte[] chunk = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(p)) {
-            for (long left = size; left > 0; left -= chunk.length) {
-                random.nextBytes(chunk);
-                out.write(chunk, 0, (int) Math.min(chunk.length, left));
-            }
-        }
-        return p;
-    }
 
     private static void awaitMounted(Path mountPoint, Process process) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

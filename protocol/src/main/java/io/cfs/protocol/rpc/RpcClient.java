@@ -56,6 +56,7 @@ public final class RpcClient implements AutoCloseable {
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 5000))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -55,6 +55,8 @@ public final class RpcServer implements AutoCloseable {
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
+                    .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

@@ -22,8 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,9 +60,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     private final long quietNanos;
     private final List<Replica> replicas = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition signal = lock.newCondition();
-    private boolean woken;
+    private final Wakeup wakeup = new Wakeup();
     private volatile boolean closed;
     private Thread thread;
 
@@ -128,13 +124,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     }
 
     private void wake() {
-        lock.lock();
-        try {
-            woken = true;
-            signal.signal();
-        } finally {
-            lock.unlock();
-        }
+        wakeup.wake();
     }
 
     private void post(Runnable event) {
@@ -188,17 +178,8 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     }
 
     private void await(long nanos) {
-        lock.lock();
-        try {
-            if (!woken && !closed && events.isEmpty()) {
-                signal.awaitNanos(nanos);
-            }
-            woken = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!wakeup.sleep(nanos, () -> closed || !events.isEmpty())) {
             closed = true;
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -17,8 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +44,7 @@ public final class SyncDaemon implements AutoCloseable {
     private final long retryNanos;
     private final List<Link> links = new ArrayList<>();
     private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition signal = lock.newCondition();
-    private boolean woken;
+    private final Wakeup wakeup = new Wakeup();
     private volatile boolean paused;
     private volatile boolean closed;
     private Thread thread;
@@ -79,13 +75,7 @@ public final class SyncDaemon implements AutoCloseable {
 
     /** Tells the daemon bits were set; it starts copying at once. */
     public void wake() {
-        lock.lock();
-        try {
-            woken = true;
-            signal.signal();
-        } finally {
-            lock.unlock();
-        }
+        wakeup.wake();
     }
 
     /**
@@ -144,17 +134,8 @@ public final class SyncDaemon implements AutoCloseable {
     }
 
     private void await(long nanos) {
-        lock.lock();
-        try {
-            if (!woken && !closed && done.isEmpty()) {
-                signal.awaitNanos(nanos);
-            }
-            woken = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!wakeup.sleep(nanos, () -> closed || !done.isEmpty())) {
             closed = true;
-        } finally {
-            lock.unlock();
         }
     }
 

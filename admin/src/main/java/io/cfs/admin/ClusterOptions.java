@@ -1,5 +1,6 @@
 package io.cfs.admin;
 
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.StorageId;
@@ -39,7 +40,8 @@ final class ClusterOptions {
         if (!Files.exists(file)) {
             throw new IOException("topology file " + file + " does not exist: pass --config FILE or set CFS_CONFIG");
         }
-        return new Cluster(Topology.load(file), Duration.ofSeconds(rpcTimeoutSeconds));
+        Topology topology = Topology.load(file);
+        return new Cluster(topology, ClusterCredentials.load(topology), Duration.ofSeconds(rpcTimeoutSeconds));
     }
 
     static final class Cluster implements AutoCloseable {
@@ -47,17 +49,19 @@ final class ClusterOptions {
         final RpcClient meta;
         private final EventLoopGroup group = Transport.newEventLoopGroup("cfs-admin", 1);
         private final Map<StorageId, RpcClient> storages = new HashMap<>();
+        private final ClusterCredentials credentials;
         private final Duration timeout;
 
-        Cluster(Topology topology, Duration timeout) {
+        Cluster(Topology topology, ClusterCredentials credentials, Duration timeout) {
             this.topology = topology;
+            this.credentials = credentials;
             this.timeout = timeout;
-            this.meta = new RpcClient("admin->meta", topology.metadata().address(), group, timeout);
+            this.meta = new RpcClient("admin->meta", topology.metadata().address(), group, credentials, timeout);
         }
 
         RpcClient storage(StorageId id) {
             return storages.computeIfAbsent(id, k -> new RpcClient("admin->" + k, topology.storage(k).address(), group,
-                    timeout));
+                    credentials, timeout));
         }
 
         @Override

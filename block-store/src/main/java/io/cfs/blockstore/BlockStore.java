@@ -18,7 +18,10 @@ import io.cfs.blockstore.volume.Bandwidth;
 import io.cfs.blockstore.volume.Volume;
 import io.cfs.protocol.message.MirrorStatus;
 import io.cfs.protocol.message.StorageHeartbeatRequest;
+import io.cfs.protocol.rpc.ClusterCredentials;
+import io.cfs.protocol.rpc.Listen;
 import io.cfs.protocol.rpc.RpcServer;
+import io.cfs.topology.DataFolder;
 import io.cfs.topology.PairId;
 import io.cfs.topology.PairSpec;
 import io.cfs.topology.StorageId;
@@ -29,7 +32,6 @@ import io.cfs.topology.VolumeId;
 import io.cfs.topology.VolumeSpec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -115,8 +117,8 @@ public final class BlockStore implements AutoCloseable {
      * @throws IOException              if a file cannot be used (the message names it) or the
      *                                  address cannot be bound
      */
-    public static BlockStore start(Topology topology, StorageId id, BlockStoreOptions options)
-            throws IOException, InterruptedException {
+    public static BlockStore start(Topology topology, StorageId id, ClusterCredentials credentials,
+                                   BlockStoreOptions options) throws IOException, InterruptedException {
         StorageSpec self = topology.storages().get(id);
         if (self == null) {
             throw new IllegalArgumentException("storage system " + id + " is not in the topology: expected one of "
@@ -124,18 +126,20 @@ public final class BlockStore implements AutoCloseable {
         }
         Deque<AutoCloseable> resources = new ArrayDeque<>();
         try {
-            return open(topology, self, options, resources);
+            return open(topology, self, credentials, options, resources);
         } catch (IOException | InterruptedException | RuntimeException e) {
             closeAll(resources);
             throw e;
         }
     }
 
-    private static BlockStore open(Topology topology, StorageSpec self, BlockStoreOptions options,
-                                   Deque<AutoCloseable> resources) throws IOException, InterruptedException {
+    private static BlockStore open(Topology topology, StorageSpec self, ClusterCredentials credentials,
+                                   BlockStoreOptions options, Deque<AutoCloseable> resources)
+            throws IOException, InterruptedException {
         StorageId id = self.id();
         Path data = self.data();
         int clusterSize = topology.clusterSize();
+        DataFolder.prepare(data, topology.origins().storage(id));
         resources.push(lockData(id, data));
 
         // Which volume files exist decides what must be resynced; look before anything is created.
@@ -204,7 +208,7 @@ public final class BlockStore implements AutoCloseable {
                 disk.shutdownNow();
             }
         });
-        Peers peers = new Peers(id, topology, options.peerTimeout(), options.ioThreads());
+        Peers peers = new Peers(id, topology, credentials, options.peerTimeout(), options.ioThreads());
         resources.push(peers);
         TokenBucket bucket = new TokenBucket(options.syncRate(), options.ticker());
         SyncDaemon daemon = new SyncDaemon(id + "-sync-daemon", peers, bucket, options.ticker(), options.retry());
@@ -249,15 +253,14 @@ public final class BlockStore implements AutoCloseable {
                 : new InetSocketAddress(self.address().getHostString(), self.address().getPort());
         RpcServer server;
         try {
-            server = RpcServer.start("block-store " + id, listen, options.ioThreads(),
+            server = RpcServer.start("block-store " + id, listen, options.ioThreads(), credentials,
                     new RequestDispatcher(id, topology, roles, masters, disk, cache));
         } catch (Exception e) {
             if (e instanceof InterruptedException i) {
                 throw i;
             }
-            String why = e instanceof BindException ? e.getMessage() + " (is another daemon using the port?)" : e.toString();
-            throw new IOException("block-store " + id + " cannot listen on " + listen.getHostString() + ":"
-                    + listen.getPort() + ": " + why, e);
+            throw new IOException("block-store " + id + " " + Listen.failure(listen.getHostString() + ":"
+                    + listen.getPort(), topology.origins().storage(id), e), e);
         }
         resources.push(server);
         daemon.start();
@@ -268,7 +271,7 @@ public final class BlockStore implements AutoCloseable {
         BlockStore store = new BlockStore(id, resources, server, daemon, syncClient, cache, volumes);
         InetSocketAddress meta = topology.metadata().address();
         store.heartbeat = Heartbeat.start(id, new InetSocketAddress(meta.getHostString(), meta.getPort()),
-                options.heartbeat(), options.peerTimeout(), store::status);
+                options.heartbeat(), options.peerTimeout(), credentials, store::status);
         resources.push(store.heartbeat);
 
         InetSocketAddress bound = server.address();

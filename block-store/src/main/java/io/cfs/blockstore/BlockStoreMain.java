@@ -1,6 +1,7 @@
 package io.cfs.blockstore;
 
 import io.cfs.topology.StorageId;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
 import io.cfs.topology.TopologyParser;
@@ -94,8 +95,10 @@ public final class BlockStoreMain implements Callable<Integer> {
         }
         Topology topology;
         StorageId self;
+        ClusterCredentials credentials;
         try {
             topology = Topology.load(config);
+            credentials = ClusterCredentials.load(topology);
             self = new StorageId(id);
         } catch (TopologyException e) {
             err.println("block-store: " + e.getMessage());
@@ -114,7 +117,7 @@ public final class BlockStoreMain implements Callable<Integer> {
         }
         BlockStore store;
         try {
-            store = BlockStore.start(topology, self, BlockStoreOptions.defaults().withIoThreads(ioThreads)
+            store = BlockStore.start(topology, self, credentials, BlockStoreOptions.defaults().withIoThreads(ioThreads)
                     .withSyncRate(syncRate).withCacheBytes(cacheBytes).withVolumeBandwidth(volumeBandwidth)
                     .withHeartbeat(Duration.ofMillis(heartbeatMillis)));
         } catch (IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package io.cfs.blockstore;
 import io.cfs.blockstore.mirror.Futures;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.StorageHeartbeatRequest;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.StorageId;
@@ -65,9 +66,9 @@ final class Heartbeat implements AutoCloseable {
      * over one connection on one event loop thread of its own.
      */
     static Heartbeat start(StorageId self, InetSocketAddress address, Duration interval, Duration timeout,
-                           Supplier<StorageHeartbeatRequest> status) {
+                           ClusterCredentials credentials, Supplier<StorageHeartbeatRequest> status) {
         EventLoopGroup group = Transport.newEventLoopGroup(self + "-heartbeat", 1);
-        RpcClient client = new RpcClient(self + "->metadata", address, group, timeout);
+        RpcClient client = new RpcClient(self + "->metadata", address, group, credentials, timeout);
         ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
         Heartbeat heartbeat = new Heartbeat(self, "the metadata server at " + address.getHostString() + ":"
                 + address.getPort(), interval, status,

@@ -151,7 +151,8 @@ class HeartbeatTest {
     /** Starts a fake metadata server on the topology's metadata address; {@code answer} false: it never answers. */
     RpcServer startMeta(boolean answer) throws Exception {
         InetSocketAddress a = cluster.topology.metadata().address();
-        return RpcServer.start("fake-meta", new InetSocketAddress("127.0.0.1", a.getPort()), 1, (channel, request) -> {
+        return RpcServer.start("fake-meta", new InetSocketAddress("127.0.0.1", a.getPort()), 1, TestCluster.CREDENTIALS,
+                (channel, request) -> {
             if (request instanceof StorageHeartbeatRequest beat) {
                 received.add(beat);
             }

@@ -182,7 +182,7 @@ class ServerTest {
     @Test
     void refusesASecondDaemonOnTheSameDataFolder() {
         IOException e = assertThrows(IOException.class, () -> BlockStore.start(cluster.topology, new StorageId("ss1"),
-                BlockStoreOptions.defaults().withListen(new InetSocketAddress("127.0.0.1", 0))));
+                TestCluster.CREDENTIALS, BlockStoreOptions.defaults().withListen(new InetSocketAddress("127.0.0.1", 0))));
         assertTrue(e.getMessage().contains("in use by another block-store"), e.getMessage());
         assertArrayEquals(new byte[10], cluster.read("ss1", "v1", 0, 10), "the first one keeps serving");
     }
@@ -195,7 +195,7 @@ class ServerTest {
             raf.setLength(12345);
         }
         IOException e = assertThrows(IOException.class, () -> BlockStore.start(cluster.topology, new StorageId("ss1"),
-                BlockStoreOptions.defaults().withListen(new InetSocketAddress("127.0.0.1", 0))));
+                TestCluster.CREDENTIALS, BlockStoreOptions.defaults().withListen(new InetSocketAddress("127.0.0.1", 0))));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("expected exactly 1048576"),
                 e.getMessage());
     }

@@ -17,6 +17,7 @@ import io.cfs.protocol.message.ReadDataRequest;
 import io.cfs.protocol.message.VolumeInfoReply;
 import io.cfs.protocol.message.VolumeInfoRequest;
 import io.cfs.protocol.message.WriteDataRequest;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.PairId;
@@ -46,6 +47,10 @@ import java.util.function.Supplier;
  * connection to each. The topology template names ports as {@code {ss1}}, {@code {meta}}.
  */
 final class TestCluster implements AutoCloseable {
+    /** The cluster secret of in-process tests. */
+    static final ClusterCredentials CREDENTIALS = ClusterCredentials.of(
+            "the secret of the block-store tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
     final Path dir;
     final Topology topology;
     private final Map<String, BlockStore> stores = new HashMap<>();
@@ -74,7 +79,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     BlockStore start(String ss, BlockStoreOptions options) throws Exception {
-        BlockStore store = BlockStore.start(topology, new StorageId(ss), options);
+        BlockStore store = BlockStore.start(topology, new StorageId(ss), CREDENTIALS, options);
         stores.put(ss, store);
         return store;
     }
@@ -98,7 +103,7 @@ final class TestCluster implements AutoCloseable {
         return clients.computeIfAbsent(ss, id -> {
             InetSocketAddress a = stores.get(id).address();
             return new RpcClient("test->" + id, new InetSocketAddress("127.0.0.1", a.getPort()), group,
-                    Duration.ofSeconds(10));
+                    CREDENTIALS, Duration.ofSeconds(10));
         });
     }
 

@@ -4,6 +4,8 @@ import io.cfs.mount.client.CfsClient;
 import io.cfs.mount.client.ClientOptions;
 import io.cfs.mount.fuse.CfsFuse;
 import io.cfs.protocol.CfsException;
+import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
 import java.io.IOException;
@@ -58,8 +60,10 @@ public final class MountMain implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Topology topology;
+        ClusterCredentials credentials;
         try {
             topology = Topology.load(config);
+            credentials = ClusterCredentials.load(topology);
         } catch (TopologyException e) {
             System.err.println("cfs mount: " + e.getMessage());
             return 2;
@@ -70,12 +74,17 @@ public final class MountMain implements Callable<Integer> {
         }
         ClientOptions options = new ClientOptions(Duration.ofSeconds(timeoutSeconds), ClientOptions.DEFAULTS.writeBuffer(),
                 ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
-        CfsClient client = new CfsClient(topology, options, Clock.systemUTC(), id);
+        CfsClient client = new CfsClient(topology, credentials, options, Clock.systemUTC(), id);
         try {
             client.getattr("/");
         } catch (CfsException e) {
-            System.err.println("cfs mount: the metadata server at " + hostPort(topology)
-                    + " does not answer (" + e.getMessage() + "); start it, then mount again");
+            if (e.code() == ErrorCode.AUTHENTICATION_FAILED) {
+                System.err.println("cfs mount: the metadata server at " + hostPort(topology) + " refused the cluster"
+                        + " secret (" + e.getMessage() + "); use the secret file of that cluster");
+            } else {
+                System.err.println("cfs mount: the metadata server at " + hostPort(topology)
+                        + " does not answer (" + e.getMessage() + "); start it, then mount again");
+            }
             client.close();
             return 1;
         }

@@ -3,7 +3,10 @@ package io.cfs.meta;
 import io.cfs.meta.journal.Journal;
 import io.cfs.meta.journal.OperationCodec;
 import io.cfs.meta.namespace.Namespace;
+import io.cfs.protocol.rpc.ClusterCredentials;
+import io.cfs.protocol.rpc.Listen;
 import io.cfs.protocol.rpc.RpcServer;
+import io.cfs.topology.DataFolder;
 import io.cfs.topology.Topology;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -14,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The metadata server (the seed's CFS server): loads its newest snapshot and replays the journal
- * after it into memory, then serves the metadata requests over {@link RpcServer}.
+ * after it into memory, then serves the metadata requests over {@link RpcServer} to clients that
+ * hold the cluster secret.
  */
 public final class MetadataServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetadataServer.class);
@@ -40,7 +44,8 @@ public final class MetadataServer implements AutoCloseable {
      * @throws IOException a snapshot or journal that cannot be read or is corrupt, or an address
      *                     that cannot be bound; the message says which and why
      */
-    public static MetadataServer start(Topology topology, MetadataOptions options) throws IOException {
+    public static MetadataServer start(Topology topology, ClusterCredentials credentials, MetadataOptions options)
+            throws IOException {
         Path data = options.dataDir() != null ? options.dataDir() : topology.metadata().data();
         InetSocketAddress configured = options.listen() != null ? options.listen() : topology.metadata().address();
         InetSocketAddress listen = new InetSocketAddress(configured.getHostString(), configured.getPort());
@@ -48,6 +53,7 @@ public final class MetadataServer implements AutoCloseable {
             throw new IOException("cannot listen on " + configured.getHostString() + ":" + configured.getPort()
                     + ": unknown host");
         }
+        DataFolder.prepare(data, topology.origins().metadata());
         Journal journal = Journal.open(data.resolve("journal"), options.clock(),
                 new OperationCodec(topology.pairs().keySet()));
         MetadataService service;
@@ -73,13 +79,13 @@ public final class MetadataServer implements AutoCloseable {
         }
         RpcServer rpc;
         try {
-            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), service);
+            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), credentials, service);
         } catch (Exception e) {
             service.close();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new IOException("cannot listen on " + describe(listen) + ": " + e.getMessage(), e);
+            throw new IOException(Listen.failure(describe(listen), topology.origins().metadata(), e), e);
         }
         MetadataServer server = new MetadataServer(options.id(), service, rpc, snapshot, replayed);
         log.info("metadata server serving on {} (pairs {}; {}, replayed {} journal records after it; lease {} ms,"

@@ -1,5 +1,6 @@
 package io.cfs.meta;
 
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
 import java.io.IOException;
@@ -61,8 +62,10 @@ public final class MetadataServerMain implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = new PrintWriter(System.err, true);
         Topology topology;
+        ClusterCredentials credentials;
         try {
             topology = Topology.load(config);
+            credentials = ClusterCredentials.load(topology);
         } catch (TopologyException e) {
             err.println(e.getMessage());
             return BAD_TOPOLOGY;
@@ -75,7 +78,7 @@ public final class MetadataServerMain implements Callable<Integer> {
         }
         MetadataServer server;
         try {
-            server = MetadataServer.start(topology, MetadataOptions.defaults().withId(id)
+            server = MetadataServer.start(topology, credentials, MetadataOptions.defaults().withId(id)
                     .withLease(Duration.ofMillis(leaseMillis))
                     .withStorageTimeout(Duration.ofMillis(storageTimeoutMillis))
                     .withSnapshotEvery(snapshotEvery));

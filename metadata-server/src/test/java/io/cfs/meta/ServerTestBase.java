@@ -9,6 +9,7 @@ import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.AttrReply;
 import io.cfs.protocol.message.FileAttr;
 import io.cfs.protocol.message.Message;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.PairId;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A metadata server on a free port over the two-pair test topology, a test clock, and RPC clients. */
 abstract class ServerTestBase {
+    static final ClusterCredentials CREDENTIALS = ClusterCredentials.of(TestTopologies.SECRET);
+
     static final long ROOT = Namespace.ROOT;
     static final PairId P1 = new PairId("p1");
     static final PairId P2 = new PairId("p2");
@@ -69,11 +72,11 @@ abstract class ServerTestBase {
 
     MetadataServer start(MetadataOptions options) throws IOException {
         Topology topology = TestTopologies.twoPairs(dir);
-        return MetadataServer.start(topology, options);
+        return MetadataServer.start(topology, CREDENTIALS, options);
     }
 
     RpcClient client() {
-        RpcClient c = new RpcClient("test", server.address(), group, java.time.Duration.ofSeconds(10));
+        RpcClient c = new RpcClient("test", server.address(), group, CREDENTIALS, java.time.Duration.ofSeconds(10));
         clients.add(c);
         return c;
     }

@@ -3,12 +3,15 @@ package io.cfs.meta;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
 import io.cfs.topology.TopologyParser;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
 /** Small topologies for tests: 1 MiB blocks, so a few MiB of volume is a few blocks. */
 public final class TestTopologies {
     public static final int BLOCK = 1 << 20;
+    /** The cluster secret of in-process tests. */
+    public static final byte[] SECRET = "the secret of the metadata server tests".getBytes(StandardCharsets.US_ASCII);
 
     private TestTopologies() {}
 

@@ -30,7 +30,9 @@ public enum ErrorCode {
     /** A bug: the server failed in a way it did not expect. The detail says where. */
     INTERNAL(18),
     /** A client session the metadata server no longer has (its lease expired): open files must be reopened. */
-    SESSION_EXPIRED(19);
+    SESSION_EXPIRED(19),
+    /** The peer does not hold the cluster secret (or a different one): the connection is closed. */
+    AUTHENTICATION_FAILED(20);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.MessageToMessageCodec;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 
@@ -27,9 +28,45 @@ public final class MessageCodec extends MessageToMessageCodec<ByteBuf, Envelope>
 
     /** Adds the framing and the codec to a pipeline. */
     public static void install(ChannelPipeline pipeline) {
-        // Netty counts the length field itself against the limit
-        pipeline.addLast("frame", new LengthFieldBasedFrameDecoder(MAX_FRAME + 4, 0, 4, 0, 4));
+        install(pipeline, MAX_FRAME);
+    }
+
+    /**
+     * Adds the framing and the codec, reading frames of at most {@code maxFrame} bytes (after the
+     * length field) until {@link #allowFullFrames} (a server reads small frames only until the
+     * client is authenticated, so an unknown peer cannot make it buffer megabytes).
+     */
+    public static void install(ChannelPipeline pipeline, int maxFrame) {
+        pipeline.addLast("frame", new FrameDecoder(maxFrame));
         pipeline.addLast("codec", new MessageCodec());
+    }
+
+    /** Lets the framing of a pipeline read frames up to {@link #MAX_FRAME}. */
+    public static void allowFullFrames(ChannelPipeline pipeline) {
+        pipeline.get(FrameDecoder.class).limit = MAX_FRAME;
+    }
+
+    /** The length-field framing with a limit that can be raised. */
+    private static final class FrameDecoder extends LengthFieldBasedFrameDecoder {
+        private volatile int limit;
+
+        FrameDecoder(int limit) {
+            // Netty counts the length field itself against its limit
+            super(MAX_FRAME + 4, 0, 4, 0, 4);
+            this.limit = limit;
+        }
+
+        @Override
+        protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+            int max = limit;
+            if (max < MAX_FRAME && in.readableBytes() >= 4 && in.getUnsignedInt(in.readerIndex()) > max) {
+                long n = in.getUnsignedInt(in.readerIndex());
+                in.skipBytes(in.readableBytes());
+                throw new TooLongFrameException("frame of " + n + " bytes: expected at most " + max
+                        + " before authentication");
+            }
+            return super.decode(ctx, in);
+        }
     }
 
     @Override

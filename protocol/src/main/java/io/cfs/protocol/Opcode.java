@@ -10,6 +10,10 @@ public enum Opcode {
     // Both daemons: 0x00xx
     OK(0x0001, OkReply::decode),
     ERROR(0x0002, ErrorReply::decode),
+    // Authentication, before any other frame on a connection (see rpc.Handshake)
+    AUTH_CHALLENGE(0x0003, AuthChallenge::decode),
+    AUTH_RESPONSE(0x0004, AuthResponse::decode),
+    AUTH_ACCEPTED(0x0005, AuthAccepted::decode),
     // Metadata server (client to CFS server): 0x01xx
     LOOKUP(0x0101, LookupRequest::decode),
     GET_ATTR(0x0102, GetAttrRequest::decode),

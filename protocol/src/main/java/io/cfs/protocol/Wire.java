@@ -66,6 +66,22 @@ public final class Wire {
         return s;
     }
 
+    /** Length of the nonces and HMAC-SHA256 proofs of the authentication handshake. */
+    public static final int NONCE = 32;
+
+    public static void checkNonce(byte[] value, String field) {
+        if (value == null || value.length != NONCE) {
+            throw new IllegalArgumentException(field + " of " + (value == null ? "no" : value.length)
+                    + " bytes: expected " + NONCE);
+        }
+    }
+
+    public static byte[] readNonce(ByteBuf in) {
+        byte[] b = new byte[NONCE];
+        in.readBytes(b);
+        return b;
+    }
+
     public static long readNonNegative(ByteBuf in, String field) {
         long v = in.readLong();
         if (v < 0) {

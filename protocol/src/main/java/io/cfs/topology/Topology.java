@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * The whole cluster as the topology file describes it: block and cluster sizes, the metadata
- * server, the storage systems with their volumes, and the pairs (the Pair Configuration Table).
+ * server, the storage systems with their volumes, the pairs (the Pair Configuration Table), the
+ * connection security settings and where each daemon is declared.
  * Immutable; build one with {@link #load(Path)} or {@link TopologyParser}.
  */
 public record Topology(
@@ -18,7 +19,9 @@ public record Topology(
         MetadataSpec metadata,
         Map<StorageId, StorageSpec> storages,
         Map<VolumeAddress, VolumeSpec> volumes,
-        Map<PairId, PairSpec> pairs) {
+        Map<PairId, PairSpec> pairs,
+        SecuritySpec security,
+        Origins origins) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final int DEFAULT_CLUSTER_SIZE = 64 << 10;

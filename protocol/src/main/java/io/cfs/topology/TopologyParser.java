@@ -2,12 +2,14 @@ package io.cfs.topology;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,20 +17,26 @@ import java.util.Set;
  * {@code key=value} settings; {@code #} starts a comment:
  *
  * <pre>
- * cluster  block-size=1MiB cluster-size=64KiB
+ * cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret
  * metadata address=127.0.0.1:7400 data=meta
  * storage  ss1 address=127.0.0.1:7401 data=ss1
  * volume   ss1:v1 capacity=4GiB
  * pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1
  * </pre>
  *
- * Relative {@code data} folders are resolved against the folder of the topology file. Every error
+ * The {@code cluster} line also names the cluster secret file ({@code secret=FILE}, required to
+ * start anything), optionally TLS PEM files ({@code tls-cert=FILE tls-key=FILE tls-ca=FILE}, all
+ * three or none), the idle timeout of connections ({@code idle-timeout=120s}) and the most
+ * connections a daemon accepts ({@code max-connections=1024}).
+ *
+ * <p>Relative {@code data} folders and files are resolved against the folder of the topology file. Every error
  * names the file, the line and what was expected. A line format is used rather than a general
  * config language so that every object, and so every error about it, has exactly one line.
  */
 public final class TopologyParser {
     private static final Map<String, Set<String>> KEYS = Map.of(
-            "cluster", Set.of("block-size", "cluster-size"),
+            "cluster", Set.of("block-size", "cluster-size", "secret", "tls-cert", "tls-key", "tls-ca", "idle-timeout",
+                    "max-connections"),
             "metadata", Set.of("address", "data"),
             "storage", Set.of("address", "data"),
             "volume", Set.of("capacity"),
@@ -60,6 +68,10 @@ public final class TopologyParser {
         int blockSize = Topology.DEFAULT_BLOCK_SIZE;
         int clusterSize = Topology.DEFAULT_CLUSTER_SIZE;
         int clusterLine = 0;
+        SecuritySpec security = new SecuritySpec(Optional.empty(), Optional.empty(),
+                SecuritySpec.DEFAULT_IDLE_TIMEOUT, SecuritySpec.DEFAULT_MAX_CONNECTIONS, source);
+        String metadataLine = null;
+        Map<StorageId, String> storageLines = new HashMap<>();
         MetadataSpec metadata = null;
         Map<StorageId, StorageSpec> storages = new LinkedHashMap<>();
         Map<VolumeAddress, VolumeSpec> volumes = new LinkedHashMap<>();
@@ -85,12 +97,14 @@ public final class TopologyParser {
                         throw error(l.number, "expected 4KiB <= cluster-size <= block-size, got cluster-size="
                                 + clusterSize + " block-size=" + blockSize);
                     }
+                    security = security(l);
                 }
                 case "metadata" -> {
                     if (metadata != null) {
                         throw error(l.number, "a second 'metadata' line: expected exactly one metadata server");
                     }
                     metadata = new MetadataSpec(address(l, addressLines), data(l));
+                    metadataLine = source + ":" + l.number;
                 }
                 case "storage" -> {
                     StorageId id = id(l, StorageId::new);
@@ -98,6 +112,7 @@ public final class TopologyParser {
                         throw error(l.number, "storage system " + id + " is declared twice: expected unique ids");
                     }
                     storages.put(id, new StorageSpec(id, address(l, addressLines), data(l)));
+                    storageLines.put(id, source + ":" + l.number);
                 }
                 case "volume" -> {
                     VolumeAddress address = volumeRef(l, l.id, "volume id");
@@ -154,7 +169,8 @@ public final class TopologyParser {
                         + v.capacity() + ") is not a multiple of the block size " + blockSize);
             }
         }
-        return new Topology(blockSize, clusterSize, metadata, storages, volumes, pairs);
+        return new Topology(blockSize, clusterSize, metadata, storages, volumes, pairs, security,
+                new Origins(metadataLine, storageLines));
     }
 
     private Line tokenize(int number, String raw) throws TopologyException {
@@ -274,8 +290,71 @@ public final class TopologyParser {
     }
 
     private Path data(Line l) throws TopologyException {
-        Path p = Path.of(require(l, "data"));
+        return file(require(l, "data"));
+    }
+
+    private Path file(String name) {
+        Path p = Path.of(name);
         return p.isAbsolute() ? p : base.resolve(p).normalize();
+    }
+
+    private SecuritySpec security(Line l) throws TopologyException {
+        Optional<Path> secret = Optional.ofNullable(l.settings.get("secret")).map(this::file);
+        String cert = l.settings.get("tls-cert");
+        String key = l.settings.get("tls-key");
+        String ca = l.settings.get("tls-ca");
+        Optional<SecuritySpec.TlsFiles> tls = Optional.empty();
+        if (cert != null || key != null || ca != null) {
+            if (cert == null || key == null || ca == null || cert.isEmpty() || key.isEmpty() || ca.isEmpty()) {
+                throw error(l.number, "TLS needs all of tls-cert=FILE tls-key=FILE tls-ca=FILE (PEM), or none of them");
+            }
+            tls = Optional.of(new SecuritySpec.TlsFiles(file(cert), file(key), file(ca)));
+        }
+        Duration idle = SecuritySpec.DEFAULT_IDLE_TIMEOUT;
+        String idleText = l.settings.get("idle-timeout");
+        if (idleText != null) {
+            try {
+                idle = parseDuration(idleText);
+            } catch (IllegalArgumentException e) {
+                throw error(l.number, "idle-timeout=" + idleText + " is invalid: " + e.getMessage());
+            }
+        }
+        int maxConnections = SecuritySpec.DEFAULT_MAX_CONNECTIONS;
+        String maxText = l.settings.get("max-connections");
+        if (maxText != null) {
+            try {
+                maxConnections = Integer.parseInt(maxText);
+            } catch (NumberFormatException e) {
+                maxConnections = 0;
+            }
+            if (maxConnections < 1) {
+                throw error(l.number, "max-connections=" + maxText + " is invalid: expected a whole number >= 1");
+            }
+        }
+        return new SecuritySpec(secret, tls, idle, maxConnections, source + ":" + l.number);
+    }
+
+    /** Parses {@code 500ms}, {@code 30s}, {@code 2m} (a positive whole number and a unit). */
+    public static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        int i = 0;
+        while (i < t.length() && Character.isDigit(t.charAt(i))) {
+            i++;
+        }
+        if (i == 0 || i > 9) {
+            throw new IllegalArgumentException("expected a whole number with a unit (ms, s or m), e.g. 120s");
+        }
+        long n = Long.parseLong(t.substring(0, i));
+        Duration d = switch (t.substring(i)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> throw new IllegalArgumentException("unknown unit '" + t.substring(i) + "': expected ms, s or m");
+        };
+        if (d.isZero()) {
+            throw new IllegalArgumentException("expected more than 0");
+        }
+        return d;
     }
 
     private long size(Line l, String key, long fallback, long max) throws TopologyException {

@@ -143,7 +143,9 @@ public final class Frames {
             } catch (ReflectiveOperationException ex) {
                 throw new AssertionError(ex);
             }
-            if (e instanceof ByteBuf eb) {
+            if (e instanceof byte[] eb) {
+                assertArrayEquals(eb, (byte[]) a, expected.opcode() + "." + c.getName());
+            } else if (e instanceof ByteBuf eb) {
                 assertArrayEquals(ByteBufUtil.getBytes(eb), ByteBufUtil.getBytes((ByteBuf) a),
                         expected.opcode() + "." + c.getName());
             } else {

@@ -76,7 +76,7 @@ class MalformedFrameTest {
     }
 
     @ParameterizedTest(name = "0x{0}")
-    @ValueSource(ints = {0x0000, 0x0003, 0x0100, 0x011C, 0x01FF, 0x020B, 0x0304, 0x03FF, 0x0400, 0x040B, 0x8001, 0xFFFF})
+    @ValueSource(ints = {0x0000, 0x0006, 0x0100, 0x011C, 0x01FF, 0x020B, 0x0304, 0x03FF, 0x0400, 0x040B, 0x8001, 0xFFFF})
     void unknownOpcode(int code) {
         corrupted(frame(code, b -> b.writeLong(5)), "unknown opcode 0x" + Integer.toHexString(code));
     }
@@ -215,7 +215,7 @@ class MalformedFrameTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 20, 31, 32, 0x0100, 0xFFFF})
+    @ValueSource(ints = {0, 21, 31, 32, 0x0100, 0xFFFF})
     void invalidErrorCode(int code) {
         corrupted(frame(Opcode.ERROR.code(), b -> {
             b.writeShort(code);

@@ -353,6 +353,15 @@ public final class Samples {
             b.writeLong(99);
             b.writeInt(3);
         });
+        byte[] n1 = pattern(32);
+        byte[] n2 = new byte[32];
+        java.util.Arrays.fill(n2, (byte) 0xA5);
+        add(Opcode.AUTH_CHALLENGE, 0, () -> new AuthChallenge(n1), b -> b.writeBytes(n1));
+        add(Opcode.AUTH_RESPONSE, 0, () -> new AuthResponse(n2, n1), b -> {
+            b.writeBytes(n2);
+            b.writeBytes(n1);
+        });
+        add(Opcode.AUTH_ACCEPTED, 0, () -> new AuthAccepted(n2), b -> b.writeBytes(n2));
     }
 
     private Samples() {}

@@ -26,7 +26,7 @@ class TopologyParserTest {
     private static final List<String> VALID = List.of(
             "# A CFS cluster for tests",                                           // 1
             "",                                                                    // 2
-            "cluster  block-size=1MiB cluster-size=64KiB   # the defaults, written", // 3
+            "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret   # the defaults, written", // 3
             "metadata address=127.0.0.1:7400 data=meta",                           // 4
             "   # storage systems",                                                // 5
             "storage  ss1 address=127.0.0.1:7401 data=ss1",                        // 6
@@ -77,7 +77,10 @@ class TopologyParserTest {
                                 List.of(va("ss1:v2"), va("ss2:v1"))),
                         new PairId("p2"), new PairSpec(new PairId("p2"), PairMode.ASYNC, va("ss3:v1"),
                                 List.of(va("ss2:v2"))),
-                        new PairId("solo"), new PairSpec(new PairId("solo"), PairMode.ASYNC, va("ss1:v3"), List.of())));
+                        new PairId("solo"), new PairSpec(new PairId("solo"), PairMode.ASYNC, va("ss1:v3"), List.of())),
+                new SecuritySpec(Optional.of(Path.of("/srv/cfs/cluster.secret")), Optional.empty(),
+                        SecuritySpec.DEFAULT_IDLE_TIMEOUT, SecuritySpec.DEFAULT_MAX_CONNECTIONS, NAME + ":3"),
+                new Origins(NAME + ":4", Map.of(ss1, NAME + ":6", ss2, NAME + ":7", ss3, NAME + ":8")));
         assertEquals(expected, t);
 
         // Spot checks of what the record comparison covers, for readable failures.
@@ -102,6 +105,7 @@ class TopologyParserTest {
                 "pair p mode=sync master=s:v"));
         assertEquals(Topology.DEFAULT_BLOCK_SIZE, t.blockSize());
         assertEquals(Topology.DEFAULT_CLUSTER_SIZE, t.clusterSize());
+        assertEquals(Optional.empty(), t.security().secret(), "no secret: refused when credentials are loaded");
         assertEquals(1L << 30, t.volume(va("s:v")).capacity());
     }
 
@@ -163,6 +167,38 @@ class TopologyParserTest {
 
     private static TopologyException inserted(int number, String line, String phrase) {
         return errorWith(number, line, true, phrase);
+    }
+
+    @Test
+    void securitySettingsOfTheClusterLine() throws TopologyException {
+        List<String> lines = valid();
+        lines.set(2, "cluster secret=/etc/cfs/secret tls-cert=tls/node.pem tls-key=tls/node.key tls-ca=/etc/cfs/ca.pem"
+                + " idle-timeout=1500ms max-connections=7");
+        SecuritySpec s = parse(lines).security();
+        assertEquals(Optional.of(Path.of("/etc/cfs/secret")), s.secret());
+        assertEquals(Optional.of(new SecuritySpec.TlsFiles(Path.of("/srv/cfs/tls/node.pem"),
+                Path.of("/srv/cfs/tls/node.key"), Path.of("/etc/cfs/ca.pem"))), s.tls());
+        assertEquals(java.time.Duration.ofMillis(1500), s.idleTimeout());
+        assertEquals(7, s.maxConnections());
+        lines.set(2, "cluster idle-timeout=2m");
+        assertEquals(java.time.Duration.ofMinutes(2), parse(lines).security().idleTimeout());
+    }
+
+    @Test
+    void tlsNeedsAllThreeFiles() {
+        replaced(3, "cluster secret=s tls-cert=a.pem tls-key=a.key",
+                "TLS needs all of tls-cert=FILE tls-key=FILE tls-ca=FILE (PEM), or none of them");
+        replaced(3, "cluster secret=s tls-ca=ca.pem", "TLS needs all of");
+        replaced(3, "cluster secret=s tls-cert= tls-key=a.key tls-ca=ca.pem", "TLS needs all of");
+    }
+
+    @Test
+    void badIdleTimeoutOrMaxConnections() {
+        replaced(3, "cluster secret=s idle-timeout=0s", "idle-timeout=0s is invalid: expected more than 0");
+        replaced(3, "cluster secret=s idle-timeout=5", "idle-timeout=5 is invalid: unknown unit ''");
+        replaced(3, "cluster secret=s idle-timeout=soon", "idle-timeout=soon is invalid: expected a whole number");
+        replaced(3, "cluster secret=s max-connections=0", "max-connections=0 is invalid: expected a whole number >= 1");
+        replaced(3, "cluster secret=s max-connections=many", "max-connections=many is invalid");
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.Message;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.StorageId;
@@ -28,12 +29,14 @@ public final class Peers implements AutoCloseable {
     private final StorageId self;
     private final Topology topology;
     private final Duration timeout;
+    private final ClusterCredentials credentials;
     private final EventLoopGroup group;
     private final Map<StorageId, RpcClient> clients = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public Peers(StorageId self, Topology topology, Duration timeout, int threads) {
+    public Peers(StorageId self, Topology topology, ClusterCredentials credentials, Duration timeout, int threads) {
         this.self = self;
+        this.credentials = credentials;
         this.topology = topology;
         this.timeout = timeout;
         this.group = Transport.newEventLoopGroup(self + "-peers", threads);
@@ -67,7 +70,7 @@ public final class Peers implements AutoCloseable {
         return clients.computeIfAbsent(peer, id -> {
             StorageSpec spec = topology.storage(id);
             InetSocketAddress address = new InetSocketAddress(spec.address().getHostString(), spec.address().getPort());
-            return new RpcClient(self + "->" + id, address, group, timeout);
+            return new RpcClient(self + "->" + id, address, group, credentials, timeout);
         });
     }
 

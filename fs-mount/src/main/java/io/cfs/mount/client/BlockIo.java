@@ -8,6 +8,7 @@ import io.cfs.protocol.message.Message;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.ReadDataRequest;
 import io.cfs.protocol.message.WriteDataRequest;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.topology.PairSpec;
 import io.cfs.topology.StorageId;
@@ -34,9 +35,9 @@ final class BlockIo implements AutoCloseable {
 
     private final Map<StorageId, RpcClient> storages = new HashMap<>();
 
-    BlockIo(Topology topology, EventLoopGroup group, Duration timeout) {
+    BlockIo(Topology topology, EventLoopGroup group, ClusterCredentials credentials, Duration timeout) {
         for (var ss : topology.storages().values()) {
-            storages.put(ss.id(), new RpcClient("client->" + ss.id(), ss.address(), group, timeout));
+            storages.put(ss.id(), new RpcClient("client->" + ss.id(), ss.address(), group, credentials, timeout));
         }
     }
 

@@ -38,6 +38,7 @@ import io.cfs.protocol.message.SetAttrRequest;
 import io.cfs.protocol.message.StatFsReply;
 import io.cfs.protocol.message.StatFsRequest;
 import io.cfs.protocol.message.Timespec;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.PairSpec;
@@ -110,14 +111,16 @@ public final class CfsClient implements AutoCloseable {
     /**
      * @param clientId this host's name, shown by {@code cfs status}
      */
-    public CfsClient(Topology topology, ClientOptions options, Clock clock, String clientId) {
+    public CfsClient(Topology topology, ClusterCredentials credentials, ClientOptions options, Clock clock,
+                     String clientId) {
         this.topology = topology;
         this.options = options;
         this.clock = clock;
         this.clientId = clientId;
         this.group = Transport.newEventLoopGroup("cfs-client", 2);
-        this.meta = new RpcClient("client->meta", topology.metadata().address(), group, options.requestTimeout());
-        this.blocks = new BlockIo(topology, group, options.requestTimeout());
+        this.meta = new RpcClient("client->meta", topology.metadata().address(), group, credentials,
+                options.requestTimeout());
+        this.blocks = new BlockIo(topology, group, credentials, options.requestTimeout());
         this.inodes = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.entryTtl()).build();
         this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cfs-keepalive");

@@ -31,6 +31,7 @@ final class Errno {
         TABLE.put(ErrorCode.UNSUPPORTED, ErrorCodes.EOPNOTSUPP());
         TABLE.put(ErrorCode.INTERNAL, ErrorCodes.EIO());
         TABLE.put(ErrorCode.SESSION_EXPIRED, ErrorCodes.EIO());
+        TABLE.put(ErrorCode.AUTHENTICATION_FAILED, ErrorCodes.EACCES());
         for (ErrorCode code : ErrorCode.values()) {
             if (!TABLE.containsKey(code)) {
                 throw new ExceptionInInitializerError("no errno for " + code);

@@ -11,6 +11,7 @@ import io.cfs.protocol.message.LocateReply;
 import io.cfs.protocol.message.LocateRequest;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.SetPairRequest;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.PairId;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +47,7 @@ final class InProcessCluster implements AutoCloseable {
 
     final Path dir;
     final Topology topology;
+    final ClusterCredentials credentials;
     private final MetadataOptions metaOptions = MetadataOptions.defaults();
     private final BlockStoreOptions storeOptions = BlockStoreOptions.defaults()
             .withPeerTimeout(TIMEOUT).withCacheBytes(8 << 20).withHeartbeat(Duration.ofMillis(500));
@@ -55,10 +58,18 @@ final class InProcessCluster implements AutoCloseable {
     private final RpcClient admin;
 
     InProcessCluster(Path dir) throws Exception {
+        this(dir, "");
+    }
+
+    /** @param clusterSettings more settings for the topology's cluster line (e.g. {@code idle-timeout=1s}) */
+    InProcessCluster(Path dir, String clusterSettings) throws Exception {
         this.dir = dir;
+        Path secret = dir.resolve("cluster.secret");
+        Files.writeString(secret, "the secret of the in-process clusters\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path file = dir.resolve("cluster.conf");
         Files.writeString(file, String.join("\n",
-                "cluster  block-size=1MiB cluster-size=64KiB",
+                "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret " + clusterSettings,
                 "metadata address=127.0.0.1:" + freePort() + " data=meta",
                 "storage  ss1 address=127.0.0.1:" + freePort() + " data=ss1",
                 "storage  ss2 address=127.0.0.1:" + freePort() + " data=ss2",
@@ -71,12 +82,14 @@ final class InProcessCluster implements AutoCloseable {
                 "pair     async mode=async master=ss2:v2 mirrors=ss1:v3",
                 ""));
         topology = Topology.load(file);
+        credentials = ClusterCredentials.load(topology);
         try {
-            meta = MetadataServer.start(topology, metaOptions);
+            meta = MetadataServer.start(topology, credentials, metaOptions);
             startStorage("ss1");
             startStorage("ss2");
-            admin = new RpcClient("test->meta", topology.metadata().address(), group, Duration.ofSeconds(10));
-            try (CfsClient c = new CfsClient(topology, OPTIONS, Clock.systemUTC(), "setup")) {
+            admin = new RpcClient("test->meta", topology.metadata().address(), group, credentials,
+                    Duration.ofSeconds(10));
+            try (CfsClient c = new CfsClient(topology, credentials, OPTIONS, Clock.systemUTC(), "setup")) {
                 c.mkdir("/sync", 0755, 0, 0);
                 c.mkdir("/async", 0755, 0, 0);
                 admin.call(new SetPairRequest(c.getattr("/sync").inode(), SYNC), OkReply.class);
@@ -96,7 +109,7 @@ final class InProcessCluster implements AutoCloseable {
 
     /** A new client (another host), closed with the cluster. */
     CfsClient client(String host) {
-        CfsClient c = new CfsClient(topology, OPTIONS, Clock.systemUTC(), host);
+        CfsClient c = new CfsClient(topology, credentials, OPTIONS, Clock.systemUTC(), host);
         clients.add(c);
         return c;
     }
@@ -107,7 +120,7 @@ final class InProcessCluster implements AutoCloseable {
     }
 
     void startStorage(String ss) throws Exception {
-        stores.put(ss, BlockStore.start(topology, new StorageId(ss), storeOptions));
+        stores.put(ss, BlockStore.start(topology, new StorageId(ss), credentials, storeOptions));
     }
 
     /** Stops a storage system as a crash would look to its clients: its port refuses connections. */
@@ -125,7 +138,7 @@ final class InProcessCluster implements AutoCloseable {
     /** Closes the metadata server and starts it again on the same folder and port. */
     void restartMetadata() throws IOException {
         meta.close();
-        meta = MetadataServer.start(topology, metaOptions);
+        meta = MetadataServer.start(topology, credentials, metaOptions);
     }
 
     /** The extents of a file as the metadata server has them. */

@@ -4,6 +4,9 @@ import io.cfs.protocol.CfsException;
 import io.cfs.protocol.Envelope;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
+import io.cfs.protocol.message.AuthAccepted;
+import io.cfs.protocol.message.AuthChallenge;
+import io.cfs.protocol.message.AuthResponse;
 import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
@@ -11,13 +14,21 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultPromise;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -30,46 +41,53 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * One pipelined connection to a CFS daemon. Requests carry ids and many may be in flight; each
- * completes with its reply, with a {@link CfsException} for an error reply, or with UNAVAILABLE
- * when the connection fails or the reply does not come within the timeout, so a caller never
- * hangs. A lost connection is re-established by the next call.
+ * One pipelined connection to a CFS daemon. Every new connection is first authenticated (the
+ * {@link Handshake}, under TLS when the credentials have it), then the greeting goes out, then the
+ * requests. Requests carry ids and many may be in flight; each completes with its reply, with a
+ * {@link CfsException} for an error reply, with AUTHENTICATION_FAILED when the daemon does not
+ * accept this cluster's secret (or does not prove it holds it), or with UNAVAILABLE when the
+ * connection fails or the reply does not come within the timeout, so a caller never hangs. A lost
+ * connection is re-established by the next call. A connection idle for half the cluster's idle
+ * timeout is retired before the daemon would close it, so an idle client never sees its
+ * connection closed under a request: the next call simply opens a new one.
  */
 public final class RpcClient implements AutoCloseable {
+    private static final AttributeKey<Boolean> RETIRED = AttributeKey.valueOf("cfs.retired");
+
     private final String name;
     private final InetSocketAddress remote;
     private final Duration timeout;
+    private final ClusterCredentials credentials;
+    private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Call> pending = new ConcurrentHashMap<>();
     private final Object connectLock = new Object();
-    private volatile ChannelFuture connection;
+    private volatile Future<Channel> connection;
     private volatile boolean closed;
     private volatile Supplier<Message> greeting;
     private volatile Consumer<CompletableFuture<Message>> greetingReply;
 
-    public RpcClient(String name, InetSocketAddress remote, EventLoopGroup group, Duration timeout) {
+    public RpcClient(String name, InetSocketAddress remote, EventLoopGroup group, ClusterCredentials credentials,
+                     Duration timeout) {
         this.name = name;
         this.remote = remote;
         this.timeout = timeout;
+        this.credentials = credentials;
+        this.group = group;
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 5000))
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        MessageCodec.install(ch.pipeline());
-                        ch.pipeline().addLast("replies", new ReplyHandler());
-                    }
-                });
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 5000));
     }
 
     /**
-     * Sends {@code message} first on every new connection, before any queued request, and hands its
-     * reply to {@code onReply} (e.g. binding the connection to a session after a reconnect).
+     * Sends {@code message} first on every new connection, right after the authentication and before
+     * any queued request, and hands its reply to {@code onReply} (e.g. binding the connection to a
+     * session after a reconnect).
      */
     public void greeting(Supplier<Message> message, Consumer<CompletableFuture<Message>> onReply) {
         this.greetingReply = onReply;
@@ -80,16 +98,16 @@ public final class RpcClient implements AutoCloseable {
         return remote;
     }
 
-    /**
-     * Sends a request. The data of a {@link DataMessage} is owned by the client from here on.
-     * A {@link DataMessage} reply must be released by the caller.
-     */
     /** A request in flight, and the connection it went out on (once sent). */
     private static final class Call {
         final CompletableFuture<Message> reply = new CompletableFuture<>();
         volatile Channel channel;
     }
 
+    /**
+     * Sends a request. The data of a {@link DataMessage} is owned by the client from here on.
+     * A {@link DataMessage} reply must be released by the caller.
+     */
     public CompletableFuture<Message> call(Message request) {
         Call call = new Call();
         CompletableFuture<Message> reply = call.reply;
@@ -98,30 +116,30 @@ public final class RpcClient implements AutoCloseable {
             reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": client closed"));
             return reply;
         }
-        ChannelFuture conn = connect();
+        Future<Channel> conn = connect();
         conn.addListener(f -> {
             if (!f.isSuccess()) {
                 release(request);
-                reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot connect to "
-                        + remote + ": " + f.cause().getMessage(), f.cause()));
+                reply.completeExceptionally(f.cause() instanceof CfsException c ? c
+                        : new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot connect to " + remote + ": "
+                        + f.cause().getMessage(), f.cause()));
                 return;
             }
-            send(conn, request, call);
+            send(conn.getNow(), request, call);
         });
         return reply;
     }
 
-    private CompletableFuture<Message> send(ChannelFuture conn, Message request) {
+    private CompletableFuture<Message> send(Channel ch, Message request) {
         Call call = new Call();
-        send(conn, request, call);
+        send(ch, request, call);
         return call.reply;
     }
 
-    /** Sends a request on a connected channel, failing it with UNAVAILABLE if no reply comes in time. */
-    private void send(ChannelFuture conn, Message request, Call call) {
+    /** Sends a request on an authenticated channel, failing it with UNAVAILABLE if no reply comes in time. */
+    private void send(Channel ch, Message request, Call call) {
         long id = ids.incrementAndGet();
         pending.put(id, call);
-        Channel ch = conn.channel();
         call.channel = ch;
         var timer = ch.eventLoop().schedule(() -> fail(id, new CfsException(ErrorCode.UNAVAILABLE, name
                 + ": no reply from " + remote + " to " + request.opcode() + " within " + timeout.toMillis()
@@ -162,28 +180,74 @@ public final class RpcClient implements AutoCloseable {
         return replyType.cast(reply);
     }
 
-    private ChannelFuture connect() {
-        ChannelFuture c = connection;
-        if (c != null && (!c.isDone() || (c.isSuccess() && c.channel().isActive()))) {
+    /** The authenticated connection, opening a new one if there is none (or it is lost or retired). */
+    private Future<Channel> connect() {
+        Future<Channel> c = connection;
+        if (usable(c)) {
             return c;
         }
         synchronized (connectLock) {
             c = connection;
-            if (c == null || (c.isDone() && !(c.isSuccess() && c.channel().isActive()))) {
-                c = bootstrap.connect(remote);
+            if (!usable(c)) {
+                Promise<Channel> ready = new DefaultPromise<>(group.next());
+                ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        credentials.clientTls().ifPresent(tls -> p.addLast("tls",
+                                tls.newHandler(ch.alloc(), remote.getHostString(), remote.getPort())));
+                        MessageCodec.install(p);
+                        long idle = Math.max(1, credentials.idleTimeout().toMillis() / 2);
+                        p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
+                            @Override
+                            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent e) {
+                                retire(ctx.channel());
+                            }
+                        });
+                        p.addLast("auth", new ClientAuthenticator(ready));
+                        p.addLast("replies", new ReplyHandler());
+                    }
+                }).connect(remote);
+                connecting.addListener(f -> {
+                    if (!f.isSuccess()) {
+                        ready.tryFailure(f.cause());
+                    }
+                });
+                c = ready;
                 connection = c;
-                Supplier<Message> hello = greeting;
-                if (hello != null) {
-                    // registered before any caller's listener, so it is the first request on the wire
-                    ChannelFuture conn = c;
-                    conn.addListener(f -> {
-                        if (f.isSuccess()) {
-                            greetingReply.accept(send(conn, hello.get()));
-                        }
-                    });
-                }
             }
             return c;
+        }
+    }
+
+    private static boolean usable(Future<Channel> c) {
+        if (c == null) {
+            return false;
+        }
+        if (!c.isDone()) {
+            return true;
+        }
+        Channel ch = c.getNow();
+        return c.isSuccess() && ch.isActive() && ch.attr(RETIRED).get() == null;
+    }
+
+    /**
+     * Takes an idle connection out of use (the next call opens a new one) and closes it once no call
+     * is in flight on it; the short grace lets a call that picked it just before go out and complete.
+     */
+    private void retire(Channel ch) {
+        if (ch.attr(RETIRED).setIfAbsent(Boolean.TRUE) != null) {
+            return;
+        }
+        long grace = Math.max(1, Math.min(1000, credentials.idleTimeout().toMillis() / 4));
+        ch.eventLoop().schedule(() -> closeWhenUnused(ch, grace), grace, TimeUnit.MILLISECONDS);
+    }
+
+    private void closeWhenUnused(Channel ch, long recheckMillis) {
+        if (pending.values().stream().anyMatch(call -> call.channel == ch)) {
+            ch.eventLoop().schedule(() -> closeWhenUnused(ch, recheckMillis), recheckMillis, TimeUnit.MILLISECONDS);
+        } else {
+            ch.close();
         }
     }
 
@@ -203,12 +267,94 @@ public final class RpcClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        ChannelFuture c = connection;
+        Future<Channel> c = connection;
         if (c != null) {
-            c.channel().close();
+            c.cancel(false);
+            if (c.isSuccess()) {
+                c.getNow().close();
+            }
         }
         for (Long id : pending.keySet()) {
             fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": client closed"));
+        }
+    }
+
+    /**
+     * The client's side of the {@link Handshake}: answers the challenge, checks the server's proof,
+     * sends the greeting and then lets the waiting requests go ({@code ready}).
+     */
+    private final class ClientAuthenticator extends ChannelInboundHandlerAdapter {
+        private final Promise<Channel> ready;
+        private byte[] clientNonce;
+        private byte[] serverNonce;
+
+        ClientAuthenticator(Promise<Channel> ready) {
+            this.ready = ready;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            long ms = Math.max(timeout.toMillis(), credentials.handshakeTimeout().toMillis());
+            var timer = ctx.executor().schedule(() -> refuse(ctx, new CfsException(ErrorCode.UNAVAILABLE, name
+                    + ": " + remote + " did not complete the authentication within " + ms + " ms")),
+                    ms, TimeUnit.MILLISECONDS);
+            ready.addListener(f -> timer.cancel(false));
+            if (ready.isCancelled()) {
+                ctx.close();
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Envelope e = (Envelope) msg;
+            Message m = e.message();
+            if (m instanceof AuthChallenge c && clientNonce == null) {
+                serverNonce = c.serverNonce();
+                clientNonce = Handshake.nonce();
+                ctx.writeAndFlush(new Envelope(0, new AuthResponse(clientNonce,
+                        Handshake.clientProof(credentials.secret(), serverNonce, clientNonce))));
+            } else if (m instanceof AuthAccepted a && clientNonce != null) {
+                if (!Handshake.matches(Handshake.serverProof(credentials.secret(), serverNonce, clientNonce), a.proof())) {
+                    refuse(ctx, new CfsException(ErrorCode.AUTHENTICATION_FAILED, name + ": " + remote
+                            + " does not hold this cluster's secret (its proof is wrong): expected a daemon of the"
+                            + " cluster whose secret file the topology names"));
+                    return;
+                }
+                ctx.pipeline().remove(this);
+                Supplier<Message> hello = greeting;
+                if (hello != null) {
+                    greetingReply.accept(send(ctx.channel(), hello.get()));
+                }
+                if (!ready.trySuccess(ctx.channel())) {
+                    ctx.close(); // the client was closed meanwhile
+                }
+            } else if (m instanceof ErrorReply r) {
+                refuse(ctx, new CfsException(r.code(), name + ": " + remote + " refused the connection: " + r.detail()));
+            } else {
+                release(m);
+                refuse(ctx, new CfsException(ErrorCode.AUTHENTICATION_FAILED, name + ": " + remote + " sent "
+                        + m.opcode() + " instead of completing the authentication: expected a CFS daemon"));
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            refuse(ctx, new CfsException(ErrorCode.UNAVAILABLE, name + ": connection to " + remote
+                    + " failed during the authentication: " + cause.getMessage(), cause));
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ready.tryFailure(new CfsException(ErrorCode.UNAVAILABLE, name + ": " + remote
+                    + " closed the connection during the authentication (is it a daemon of this cluster, with the"
+                    + " same secret and TLS settings?)"));
+            ctx.fireChannelInactive();
+        }
+
+        private void refuse(ChannelHandlerContext ctx, CfsException why) {
+            ready.tryFailure(why);
+            ctx.close();
         }
     }
 

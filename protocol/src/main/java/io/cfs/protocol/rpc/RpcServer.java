@@ -12,22 +12,30 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A CFS server endpoint: accepts connections, decodes requests, hands them to a {@link
- * RequestHandler} and writes the replies, pipelined by request id. A malformed frame closes that
- * one connection and is logged once.
+ * A CFS server endpoint: accepts connections, authenticates each (the {@link Handshake}, under TLS
+ * when the credentials have it), decodes requests, hands them to a {@link RequestHandler} and
+ * writes the replies, pipelined by request id. A malformed frame closes that one connection and is
+ * logged once. A connection on which nothing is read or written for the idle timeout is closed
+ * (TCP keep-alive also finds dead peers); connections beyond the maximum are closed at once.
  */
 public final class RpcServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
@@ -45,23 +53,40 @@ public final class RpcServer implements AutoCloseable {
     }
 
     /** Binds {@code address} (port 0 picks a free port) and starts serving. */
-    public static RpcServer start(String name, InetSocketAddress address, int ioThreads, RequestHandler handler)
-            throws InterruptedException {
+    public static RpcServer start(String name, InetSocketAddress address, int ioThreads,
+                                  ClusterCredentials credentials, RequestHandler handler) throws InterruptedException {
         EventLoopGroup boss = Transport.newEventLoopGroup(name + "-accept", 1);
         EventLoopGroup workers = Transport.newEventLoopGroup(name + "-io", ioThreads);
+        ConnectionLimit limit = new ConnectionLimit(name, credentials.maxConnections());
+        long idleMillis = credentials.idleTimeout().toMillis();
         try {
             Channel ch = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .option(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                     .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            MessageCodec.install(ch.pipeline());
-                            ch.pipeline().addLast("dispatch", new Dispatcher(name, handler));
+                            if (!limit.admit(ch)) {
+                                return;
+                            }
+                            ChannelPipeline p = ch.pipeline();
+                            credentials.serverTls().ifPresent(tls -> p.addLast("tls", tls.newHandler(ch.alloc())));
+                            MessageCodec.install(p, Handshake.MAX_FRAME);
+                            p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS) {
+                                @Override
+                                protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent e) {
+                                    log.info("{}: closing connection from {}: idle for {} ms", name,
+                                            ctx.channel().remoteAddress(), idleMillis);
+                                    ctx.close();
+                                }
+                            });
+                            p.addLast("auth", new ServerAuthenticator(name, credentials));
+                            p.addLast("dispatch", new Dispatcher(name, handler));
                         }
                     })
                     .bind(address).sync().channel();
@@ -81,9 +106,42 @@ public final class RpcServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.info("{} stopped", name);
+    }
+
+    /** Counts open connections and closes those beyond the maximum, logging at most once a second. */
+    private static final class ConnectionLimit {
+        private final String name;
+        private final int max;
+        private final AtomicInteger open = new AtomicInteger();
+        private final AtomicLong refused = new AtomicLong();
+        private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
+
+        ConnectionLimit(String name, int max) {
+            this.name = name;
+            this.max = max;
+        }
+
+        boolean admit(Channel ch) {
+            if (open.incrementAndGet() > max) {
+                open.decrementAndGet();
+                long n = refused.incrementAndGet();
+                long last = lastLog.get();
+                long now = System.nanoTime();
+                if (now - last > TimeUnit.SECONDS.toNanos(1) && lastLog.compareAndSet(last, now)) {
+                    refused.addAndGet(-n);
+                    log.warn("{}: refusing connection from {}: {} connections open, the maximum (max-connections on"
+                            + " the topology's cluster line); {} refused since the last message", name,
+                            ch.remoteAddress(), max, n);
+                }
+                ch.close();
+                return false;
+            }
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            return true;
+        }
     }
 
     private static final class Dispatcher extends SimpleChannelInboundHandler<Envelope> {

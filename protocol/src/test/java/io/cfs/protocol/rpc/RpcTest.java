@@ -73,6 +73,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RpcTest {
     private static final Duration SHORT = Duration.ofMillis(300);
     private static final Duration LONG = Duration.ofSeconds(5);
+    static final byte[] SECRET = "the secret of the rpc tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final ClusterCredentials CREDENTIALS = ClusterCredentials.of(SECRET);
     private static final InetSocketAddress ANY_LOOPBACK_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     private static EventLoopGroup clientGroup;
@@ -145,7 +147,7 @@ class RpcTest {
     }
 
     private RpcServer server(InetSocketAddress address, RequestHandler handler) throws InterruptedException {
-        RpcServer s = RpcServer.start("test-server", address, 1, handler);
+        RpcServer s = RpcServer.start("test-server", address, 1, CREDENTIALS, handler);
         resources.push(s);
         return s;
     }
@@ -155,7 +157,7 @@ class RpcTest {
     }
 
     private RpcClient client(InetSocketAddress remote, Duration timeout) {
-        RpcClient c = new RpcClient("test-client", remote, clientGroup, timeout);
+        RpcClient c = new RpcClient("test-client", remote, clientGroup, CREDENTIALS, timeout);
         resources.push(c);
         return c;
     }
@@ -399,7 +401,7 @@ class RpcTest {
             case "bad-id" -> Frames.frameBytes(Opcode.FLUSH.code(), 1, b -> Frames.str(b, "NOT AN ID"));
             default -> ByteBuffer.allocate(14).putInt(Integer.MAX_VALUE).putShort((short) 1).putLong(1).array();
         };
-        try (Socket raw = new Socket(s.address().getAddress(), s.address().getPort())) {
+        try (Socket raw = RawPeer.authenticated(s.address(), SECRET)) {
             raw.setSoTimeout(3000);
             raw.getOutputStream().write(garbage);
             raw.getOutputStream().flush();
@@ -425,7 +427,7 @@ class RpcTest {
     @Test
     void rawSocketSeesTheDocumentedFraming() throws Exception {
         RpcServer s = server();
-        try (Socket raw = new Socket(s.address().getAddress(), s.address().getPort())) {
+        try (Socket raw = RawPeer.authenticated(s.address(), SECRET)) {
             raw.setSoTimeout(3000);
             OutputStream out = raw.getOutputStream();
             out.write(Frames.concat(Frames.frameBytes(Opcode.GET_ATTR.code(), 0x1122334455667788L, b -> b.writeLong(9)),
@@ -458,7 +460,6 @@ class RpcTest {
         try (ServerSocket fake = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread peer = new Thread(() -> {
                 try (Socket s = fake.accept()) {
-                    s.getInputStream().read(new byte[64]);
                     s.getOutputStream().write(Frames.frameBytes(0x7777, 1, b -> b.writeLong(1)));
                     s.getOutputStream().flush();
                     s.getInputStream().read(); // until the client hangs up

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,24 @@ class BlockStoreMainTest {
     Path dir;
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
+
+    /** A cluster secret file next to the topologies, and the cluster line naming it. */
+    String clusterLine() throws Exception {
+        Path secret = dir.resolve("cluster.secret");
+        Files.writeString(secret, "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        return "cluster secret=cluster.secret\n";
+    }
+
+    /** A folder this process cannot create files in: read-only for a user, a /proc folder for root. */
+    Path unwritableFolder() throws Exception {
+        if ("root".equals(System.getProperty("user.name"))) {
+            return Path.of("/proc/self");
+        }
+        Path p = Files.createDirectories(dir.resolve("read-only"));
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r-x------"));
+        return p;
+    }
 
     int run(String... args) {
         return BlockStoreMain.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
@@ -55,7 +74,7 @@ class BlockStoreMainTest {
     @Test
     void anIdNotInTheTopologyOrAMissingFileExitsWith2() throws Exception {
         Path config = dir.resolve("c.topology");
-        Files.writeString(config, """
+        Files.writeString(config, clusterLine() + """
                 metadata address=127.0.0.1:7400 data=meta
                 storage ss1 address=127.0.0.1:7401 data=ss1
                 volume ss1:v1 capacity=1MiB
@@ -72,14 +91,47 @@ class BlockStoreMainTest {
     void aPortInUseExitsWith1WithAClearMessage() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Path config = dir.resolve("c.topology");
-            Files.writeString(config, """
+            Files.writeString(config, clusterLine() + """
                     metadata address=127.0.0.1:7400 data=meta
                     storage ss1 address=127.0.0.1:%d data=ss1
                     volume ss1:v1 capacity=1MiB
                     pair p1 mode=sync master=ss1:v1
                     """.formatted(taken.getLocalPort()));
             assertEquals(1, run("--config", config.toString(), "--id", "ss1"));
-            assertTrue(err.toString().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), err.toString());
+            int port = taken.getLocalPort();
+            assertTrue(err.toString().contains("cannot listen on 127.0.0.1:" + port + " (" + config + ":3): port "
+                    + port + " is already in use by another process (see it with: ss -ltnp 'sport = :" + port + "')"),
+                    err.toString());
         }
+    }
+
+    @Test
+    void anUnwritableDataFolderExitsWith1NamingTheLine() throws Exception {
+        Path folder = unwritableFolder();
+        Path config = dir.resolve("c.topology");
+        Files.writeString(config, clusterLine() + """
+                metadata address=127.0.0.1:7400 data=meta
+                storage ss1 address=127.0.0.1:7401 data=%s
+                volume ss1:v1 capacity=1MiB
+                pair p1 mode=sync master=ss1:v1
+                """.formatted(folder));
+        assertEquals(1, run("--config", config.toString(), "--id", "ss1"));
+        assertTrue(err.toString().contains("data folder " + folder + " (" + config + ":3) is not writable"), err.toString());
+    }
+
+    @Test
+    void aSecretFileOthersCanReadExitsWith2SayingHowToFixIt() throws Exception {
+        Path config = dir.resolve("c.topology");
+        Files.writeString(config, clusterLine() + """
+                metadata address=127.0.0.1:7400 data=meta
+                storage ss1 address=127.0.0.1:7401 data=ss1
+                volume ss1:v1 capacity=1MiB
+                pair p1 mode=sync master=ss1:v1
+                """);
+        Path secret = dir.resolve("cluster.secret");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(2, run("--config", config.toString(), "--id", "ss1"));
+        assertTrue(err.toString().contains("cluster secret file " + secret + " (" + config + ":1)")
+                && err.toString().contains("run: chmod 600 " + secret), err.toString());
     }
 }

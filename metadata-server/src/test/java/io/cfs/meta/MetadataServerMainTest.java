@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,9 +45,18 @@ class MetadataServerMainTest {
     }
 
     Path topology(int port) throws Exception {
+        return topology(port, "meta");
+    }
+
+    /** A topology with a cluster secret file: line 1 the cluster, line 2 the metadata server. */
+    Path topology(int port, String data) throws Exception {
+        Path secret = dir.resolve("cluster.secret");
+        Files.writeString(secret, "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path file = dir.resolve("cluster.topology");
         Files.write(file, List.of(
-                "metadata address=127.0.0.1:" + port + " data=meta",
+                "cluster secret=cluster.secret",
+                "metadata address=127.0.0.1:" + port + " data=" + data,
                 "storage ss1 address=127.0.0.1:7498 data=ss1",
                 "volume ss1:v1 capacity=4MiB",
                 "pair p1 mode=sync master=ss1:v1"));
@@ -89,9 +99,36 @@ class MetadataServerMainTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Path file = topology(taken.getLocalPort());
             assertEquals(1, MetadataServerMain.run("--config", file.toString(), "--id", "m1"));
-            assertTrue(err().contains("metadata server m1 cannot start: cannot listen on 127.0.0.1:"
-                    + taken.getLocalPort()), err());
+            int port = taken.getLocalPort();
+            assertTrue(err().contains("metadata server m1 cannot start: cannot listen on 127.0.0.1:" + port + " ("
+                    + file + ":2): port " + port + " is already in use by another process (see it with: ss -ltnp"), err());
         }
+    }
+
+    @Test
+    void anUnwritableDataFolderExitsWith1NamingTheLine() throws Exception {
+        Path folder;
+        if ("root".equals(System.getProperty("user.name"))) {
+            folder = Path.of("/proc/self"); // root may write anywhere else
+        } else {
+            folder = Files.createDirectories(dir.resolve("read-only"));
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-x------"));
+        }
+        Path file = topology(7496, folder.toString());
+        assertEquals(1, MetadataServerMain.run("--config", file.toString()));
+        assertTrue(err().contains("data folder " + folder + " (" + file + ":2) is not writable"), err());
+    }
+
+    @Test
+    void aTopologyWithoutASecretExitsWith2SayingWhatIsExpected() throws Exception {
+        Path file = dir.resolve("open.topology");
+        Files.write(file, List.of(
+                "metadata address=127.0.0.1:7495 data=meta",
+                "storage ss1 address=127.0.0.1:7498 data=ss1",
+                "volume ss1:v1 capacity=4MiB",
+                "pair p1 mode=sync master=ss1:v1"));
+        assertEquals(2, MetadataServerMain.run("--config", file.toString()));
+        assertTrue(err().contains("no cluster secret: expected secret=FILE on the 'cluster' line"), err());
     }
 
     @Test

@@ -112,6 +112,9 @@ public final class ClusterCredentials {
     static byte[] readSecret(Path file, String declaredAt) throws TopologyException {
         String named = "cluster secret file " + file + " (" + declaredAt + ")";
         try {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new NoSuchFileException(file.toString());
+            }
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                 throw new TopologyException(named + " is not a regular file: expected a file readable only by its"
                         + " owner (create one with: head -c 32 /dev/urandom | base64 > " + file + "; chmod 600 " + file + ")");

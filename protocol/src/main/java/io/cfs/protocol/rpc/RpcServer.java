@@ -4,6 +4,7 @@ import io.cfs.protocol.CfsException;
 import io.cfs.protocol.Envelope;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
+import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
 import io.netty.bootstrap.ServerBootstrap;
@@ -147,6 +148,7 @@ public final class RpcServer implements AutoCloseable {
     private static final class Dispatcher extends SimpleChannelInboundHandler<Envelope> {
         private final String name;
         private final RequestHandler handler;
+        private boolean closing;
 
         Dispatcher(String name, RequestHandler handler) {
             super(false);
@@ -156,6 +158,12 @@ public final class RpcServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Envelope request) {
+            if (closing) { // the rest of what the peer sent before its bad frame
+                if (request.message() instanceof DataMessage d) {
+                    d.data().release();
+                }
+                return;
+            }
             Channel ch = ctx.channel();
             CompletionStage<? extends Message> reply;
             try {
@@ -186,6 +194,10 @@ public final class RpcServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (closing) {
+                return;
+            }
+            closing = true;
             if (cause instanceof DecoderException) {
                 log.warn("{}: closing connection from {}: malformed frame: {}", name, ctx.channel().remoteAddress(),
                         cause.getMessage());

@@ -21,6 +21,13 @@ import javax.crypto.spec.SecretKeySpec;
 public final class RawPeer {
     private RawPeer() {}
 
+    /** Connects without authenticating (reads time out after 5 s). */
+    public static Socket connected(InetSocketAddress server) throws IOException {
+        Socket s = new Socket(server.getAddress(), server.getPort());
+        s.setSoTimeout(5000);
+        return s;
+    }
+
     /** Connects and authenticates with {@code secret}; the socket is ready for request frames. */
     public static Socket authenticated(InetSocketAddress server, byte[] secret) throws IOException {
         Socket s = new Socket(server.getAddress(), server.getPort());

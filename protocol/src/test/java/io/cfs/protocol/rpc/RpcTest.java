@@ -143,6 +143,9 @@ class RpcTest {
             }, 700, TimeUnit.MILLISECONDS);
             return late;
         }
+        if (m instanceof io.cfs.protocol.message.DataMessage d) {
+            d.data().release(); // the handler owns a request's data
+        }
         return CompletableFuture.completedFuture(new OkReply());
     }
 

@@ -161,10 +161,25 @@ status() {
   echo "logs: $logs   data: $dir   topology: $conf"
 }
 
+# The secret file the cluster line names (relative to the topology's folder), created when missing:
+# 32 random bytes in base64, readable only by its owner.
+make_secret() {
+  local secret
+  secret=$(awk '$1=="cluster"{for(i=2;i<=NF;i++) if($i ~ /^secret=/){sub("secret=","",$i); print $i}}' "$conf")
+  [ -n "$secret" ] || die "$conf: the cluster line has no secret=FILE (e.g. 'cluster secret=cluster.secret')"
+  case "$secret" in /*) ;; *) secret="$dir/$secret" ;; esac
+  if [ ! -e "$secret" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 >"$secret")
+    chmod 600 "$secret"
+    echo "created the cluster secret $secret"
+  fi
+}
+
 case "$cmd" in
   up)
     cfs_install_runtime_deps
     [ -f "$conf" ] || cp "$config" "$conf"
+    make_secret
     build_if_needed
     for part in $(parts); do start_part "$part"; done
     status ;;

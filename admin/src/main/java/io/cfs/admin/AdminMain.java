@@ -1,5 +1,7 @@
 package io.cfs.admin;
 
+import io.cfs.topology.TopologyException;
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +16,16 @@ public final class AdminMain implements Runnable {
 
     /** Runs one command; returns its exit code. */
     public static int run(String... args) {
-        return new CommandLine(new AdminMain()).execute(args);
+        return new CommandLine(new AdminMain())
+                .setExecutionExceptionHandler((e, cli, parsed) -> {
+                    if (e instanceof TopologyException || e instanceof IOException) {
+                        // a topology, secret or TLS file that cannot be used: the message says which and why
+                        cli.getErr().println("cfs " + cli.getCommandName() + ": " + e.getMessage());
+                        return 2;
+                    }
+                    throw e;
+                })
+                .execute(args);
     }
 
     @Override

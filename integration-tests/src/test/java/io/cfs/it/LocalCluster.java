@@ -39,7 +39,7 @@ final class LocalCluster implements AutoCloseable {
         }
         conf = dir.resolve("topology.conf");
         Files.writeString(conf, String.join("\n",
-                "cluster  block-size=1MiB cluster-size=64KiB",
+                "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret",
                 "metadata address=127.0.0.1:" + metaPort + " data=meta",
                 "storage  ss1 address=127.0.0.1:" + storagePorts[0] + " data=ss1",
                 "storage  ss2 address=127.0.0.1:" + storagePorts[1] + " data=ss2",

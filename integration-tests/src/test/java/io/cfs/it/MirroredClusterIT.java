@@ -14,6 +14,7 @@ import io.cfs.protocol.message.OpenReply;
 import io.cfs.protocol.message.OpenRequest;
 import io.cfs.protocol.message.VolumeInfoReply;
 import io.cfs.protocol.message.VolumeInfoRequest;
+import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.PairId;
@@ -78,9 +79,11 @@ class MirroredClusterIT {
         }
 
         Topology topology = Topology.load(cluster.topology());
+        ClusterCredentials credentials = ClusterCredentials.load(topology);
         EventLoopGroup group = Transport.newEventLoopGroup("it", 1);
-        try (RpcClient meta = new RpcClient("it->meta", topology.metadata().address(), group, Duration.ofSeconds(30))) {
-            awaitMirrorsInSync(topology, group);
+        try (RpcClient meta = new RpcClient("it->meta", topology.metadata().address(), group, credentials,
+                Duration.ofSeconds(30))) {
+            awaitMirrorsInSync(topology, credentials, group);
             Set<PairId> pairsUsed = new HashSet<>();
             for (String name : sizes.keySet()) {
                 long inode = meta.call(new LookupRequest(1, name), AttrReply.class).attr().inode();
@@ -172,14 +175,16 @@ class MirroredClusterIT {
     }
 
     /** Waits until no master volume has clusters its mirrors still lack (the Sync Daemon caught up). */
-    private static void awaitMirrorsInSync(Topology topology, EventLoopGroup group) throws InterruptedException {
+    private static void awaitMirrorsInSync(Topology topology, ClusterCredentials credentials, EventLoopGroup group)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         Map<String, Long> invalid = new HashMap<>();
         while (true) {
             invalid.clear();
             for (PairSpec pair : topology.pairs().values()) {
                 try (RpcClient ss = new RpcClient("it->" + pair.master().storage(),
-                        topology.storage(pair.master().storage()).address(), group, Duration.ofSeconds(10))) {
+                        topology.storage(pair.master().storage()).address(), group, credentials,
+                        Duration.ofSeconds(10))) {
                     long n = ss.call(new VolumeInfoRequest(pair.master().volume()), VolumeInfoReply.class).invalidClusters();
                     if (n != 0) {
                         invalid.put(pair.id().value(), n);

@@ -5,7 +5,6 @@ import static io.cfs.mount.fuse.Fuse.O_RDWR;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.cfs.protocol.LeakCheck;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;

@@ -49,6 +49,7 @@ public final class ClusterCredentials {
                     + ": expected both > 0");
         }
         this.secret = secret.clone();
+        Handshake.warmUp();
         this.serverTls = serverTls;
         this.clientTls = clientTls;
         this.idleTimeout = idleTimeout;

@@ -34,6 +34,14 @@ final class Handshake {
 
     private Handshake() {}
 
+    /**
+     * Loads and initializes the JCE classes and the random source once, so that the first handshake
+     * of a daemon (timed by the calls waiting for it) does not pay for it on an event loop.
+     */
+    static void warmUp() {
+        clientProof(new byte[Wire.NONCE], nonce(), nonce());
+    }
+
     static byte[] nonce() {
         byte[] n = new byte[Wire.NONCE];
         RANDOM.nextBytes(n);

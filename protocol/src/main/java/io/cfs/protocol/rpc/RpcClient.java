@@ -294,7 +294,7 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            long ms = Math.max(timeout.toMillis(), credentials.handshakeTimeout().toMillis());
+            long ms = timeout.toMillis(); // a hung daemon fails calls within the request timeout
             var timer = ctx.executor().schedule(() -> refuse(ctx, new CfsException(ErrorCode.UNAVAILABLE, name
                     + ": " + remote + " did not complete the authentication within " + ms + " ms")),
                     ms, TimeUnit.MILLISECONDS);

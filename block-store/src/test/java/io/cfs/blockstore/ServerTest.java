@@ -92,6 +92,16 @@ class ServerTest {
 
         e = failure(() -> cluster.read("ss1", "v1", 0, MessageCodec.MAX_DATA + 1));
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        e = failure(() -> cluster.read("ss1", "v1", -1, 10));
+        assertEquals(ErrorCode.OUT_OF_RANGE, e.code());
+        // a huge read is refused before anything is allocated for it
+        e = assertThrows(CfsException.class, () -> cluster.client("ss1").call(
+                new ReadDataRequest(new VolumeId("v1"), 0, Integer.MAX_VALUE), DataReply.class));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("length " + Integer.MAX_VALUE), e.getMessage());
+        e = assertThrows(CfsException.class, () -> cluster.client("ss1").call(
+                new ReadDataRequest(new VolumeId("v1"), 0, -1), DataReply.class));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
 
         e = failure(() -> cluster.write("ss1", "v2", 0, new byte[10]));
         assertEquals(ErrorCode.NOT_MASTER, e.code());

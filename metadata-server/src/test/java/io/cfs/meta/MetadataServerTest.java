@@ -185,6 +185,21 @@ class MetadataServerTest extends ServerTestBase {
     }
 
     @Test
+    void everyNameIsOnePathComponentCheckedAtTheServer() {
+        RpcClient c = client();
+        for (String bad : new String[] {"", ".", "..", "a/b", "/", "nul\0inside"}) {
+            CfsException e = fails(ErrorCode.INVALID_ARGUMENT, () -> c.call(new MakeDirRequest(ROOT, bad, 0755, 0, 0),
+                    AttrReply.class));
+            assertTrue(e.getMessage().contains("name"), e.getMessage());
+            fails(ErrorCode.INVALID_ARGUMENT, () -> c.call(new CreateFileRequest(ROOT, bad, 0644, 0, 0, true),
+                    AttrReply.class));
+        }
+        fails(ErrorCode.NAME_TOO_LONG, () -> c.call(new MakeDirRequest(ROOT, "é".repeat(128), 0755, 0, 0),
+                AttrReply.class)); // 256 bytes
+        attr(c, new MakeDirRequest(ROOT, "é".repeat(127) + "x", 0755, 0, 0)); // 255 bytes
+    }
+
+    @Test
     void errorsCarryTheirCodeAndNameTheObject() {
         RpcClient c = client();
         CfsException missing = fails(ErrorCode.NOT_FOUND, () -> c.call(new LookupRequest(ROOT, "foo"), AttrReply.class));

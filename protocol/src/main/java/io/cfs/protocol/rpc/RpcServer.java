@@ -4,14 +4,19 @@ import io.cfs.protocol.CfsException;
 import io.cfs.protocol.Envelope;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
+import io.cfs.protocol.Opcode;
 import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -44,9 +49,13 @@ public final class RpcServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code address} (port 0 picks a free port) and starts serving. */
-    public static RpcServer start(String name, InetSocketAddress address, int ioThreads, RequestHandler handler)
-            throws InterruptedException {
+    /**
+     * Binds {@code address} (port 0 picks a free port) and starts serving, recording requests,
+     * latencies, bytes and connections into {@code registry} (see {@link RpcMetrics}).
+     */
+    public static RpcServer start(String name, InetSocketAddress address, int ioThreads, RequestHandler handler,
+                                  MeterRegistry registry) throws InterruptedException {
+        RpcMetrics metrics = new RpcMetrics(registry);
         EventLoopGroup boss = Transport.newEventLoopGroup(name + "-accept", 1);
         EventLoopGroup workers = Transport.newEventLoopGroup(name + "-io", ioThreads);
         try {
@@ -61,7 +70,8 @@ public final class RpcServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             MessageCodec.install(ch.pipeline());
-                            ch.pipeline().addLast("dispatch", new Dispatcher(name, handler));
+                            ch.pipeline().addAfter("frame", "meter", new FrameMeter(metrics));
+                            ch.pipeline().addLast("dispatch", new Dispatcher(name, handler, metrics));
                         }
                     })
                     .bind(address).sync().channel();
@@ -86,19 +96,75 @@ public final class RpcServer implements AutoCloseable {
         log.info("{} stopped", name);
     }
 
+    /**
+     * Counts whole frames by opcode, between the framing and the codec: inbound it sees each
+     * request frame (without its length field), outbound the codec's header buffer (whose length
+     * field counts the data buffers that follow it) and then those data buffers.
+     */
+    private static final class FrameMeter extends ChannelDuplexHandler {
+        private final RpcMetrics metrics;
+        /** Bytes of the frame being written still to come in data buffers (event loop only). */
+        private long pendingData;
+
+        FrameMeter(RpcMetrics metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf frame && frame.readableBytes() >= 2) {
+                metrics.received(frame.getUnsignedShort(frame.readerIndex()), frame.readableBytes() + 4);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof ByteBuf buf) {
+                if (pendingData > 0) {
+                    pendingData -= buf.readableBytes();
+                } else if (buf.readableBytes() >= 6) {
+                    int frame = buf.getInt(buf.readerIndex()) + 4;
+                    metrics.sent(buf.getUnsignedShort(buf.readerIndex() + 4), frame);
+                    pendingData = frame - buf.readableBytes();
+                }
+            }
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            metrics.connected();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            metrics.disconnected();
+            ctx.fireChannelInactive();
+        }
+    }
+
     private static final class Dispatcher extends SimpleChannelInboundHandler<Envelope> {
         private final String name;
         private final RequestHandler handler;
+        private final RpcMetrics metrics;
 
-        Dispatcher(String name, RequestHandler handler) {
+        Dispatcher(String name, RequestHandler handler, RpcMetrics metrics) {
             super(false);
             this.name = name;
             this.handler = handler;
+            this.metrics = metrics;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Envelope request) {
+            long start = System.nanoTime();
             Channel ch = ctx.channel();
+            Opcode op = request.message().opcode();
+            if (log.isTraceEnabled()) {
+                log.trace("{}: {} #{} from {}", name, op, request.requestId(), ch.remoteAddress());
+            }
             CompletionStage<? extends Message> reply;
             try {
                 reply = handler.handle(ch, request.message());
@@ -107,6 +173,7 @@ public final class RpcServer implements AutoCloseable {
             }
             reply.whenComplete((message, error) -> {
                 Message out = error == null ? message : toError(request, error);
+                metrics.answered(op, out instanceof ErrorReply e ? e.code() : null, System.nanoTime() - start);
                 ch.writeAndFlush(new Envelope(request.requestId(), out))
                         .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
             });
@@ -129,6 +196,7 @@ public final class RpcServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof DecoderException) {
+                metrics.malformed();
                 log.warn("{}: closing connection from {}: malformed frame: {}", name, ctx.channel().remoteAddress(),
                         cause.getMessage());
             } else {

@@ -1,6 +1,7 @@
 package io.cfs.topology;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.Optional;
 
 /**
  * The whole cluster as the topology file describes it: block and cluster sizes, the metadata
- * server, the storage systems with their volumes, and the pairs (the Pair Configuration Table).
+ * server, the storage systems with their volumes, the pairs (the Pair Configuration Table) and
+ * the client hosts that serve metrics.
  * Immutable; build one with {@link #load(Path)} or {@link TopologyParser}.
  */
 public record Topology(
@@ -18,7 +20,8 @@ public record Topology(
         MetadataSpec metadata,
         Map<StorageId, StorageSpec> storages,
         Map<VolumeAddress, VolumeSpec> volumes,
-        Map<PairId, PairSpec> pairs) {
+        Map<PairId, PairSpec> pairs,
+        Map<MountId, MountSpec> mounts) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final int DEFAULT_CLUSTER_SIZE = 64 << 10;
@@ -27,6 +30,13 @@ public record Topology(
         storages = Map.copyOf(storages);
         volumes = Map.copyOf(volumes);
         pairs = Map.copyOf(pairs);
+        mounts = Map.copyOf(mounts);
+    }
+
+    /** A topology declaring no client hosts. */
+    public Topology(int blockSize, int clusterSize, MetadataSpec metadata, Map<StorageId, StorageSpec> storages,
+                    Map<VolumeAddress, VolumeSpec> volumes, Map<PairId, PairSpec> pairs) {
+        this(blockSize, clusterSize, metadata, storages, volumes, pairs, Map.of());
     }
 
     /** Reads and validates a topology file. */
@@ -70,6 +80,12 @@ public record Topology(
         return volumes.values().stream().filter(v -> v.address().storage().equals(storage))
                 .sorted((a, b) -> a.address().volume().value().compareTo(b.address().volume().value()))
                 .toList();
+    }
+
+    /** Where the mount started with {@code --id id} serves its metrics, if the topology says. */
+    public Optional<InetSocketAddress> mountMetrics(String id) {
+        return mounts.entrySet().stream().filter(e -> e.getKey().value().equals(id)).findFirst()
+                .map(e -> e.getValue().metrics());
     }
 
     /** The pairs, sorted by id. */

@@ -73,7 +73,7 @@ public final class MetadataServer implements AutoCloseable {
         }
         RpcServer rpc;
         try {
-            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), service);
+            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), service, options.metrics());
         } catch (Exception e) {
             service.close();
             if (e instanceof InterruptedException) {

@@ -250,7 +250,7 @@ public final class BlockStore implements AutoCloseable {
         RpcServer server;
         try {
             server = RpcServer.start("block-store " + id, listen, options.ioThreads(),
-                    new RequestDispatcher(id, topology, roles, masters, disk, cache));
+                    new RequestDispatcher(id, topology, roles, masters, disk, cache), options.metrics());
         } catch (Exception e) {
             if (e instanceof InterruptedException i) {
                 throw i;
@@ -265,6 +265,7 @@ public final class BlockStore implements AutoCloseable {
         syncClient.start();
         resources.push(syncClient);
 
+        BlockStoreMeters.bind(options.metrics(), cache, volumes.values(), daemon, syncClient);
         BlockStore store = new BlockStore(id, resources, server, daemon, syncClient, cache, volumes);
         InetSocketAddress meta = topology.metadata().address();
         store.heartbeat = Heartbeat.start(id, new InetSocketAddress(meta.getHostString(), meta.getPort()),

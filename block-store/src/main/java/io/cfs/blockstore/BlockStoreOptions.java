@@ -2,7 +2,6 @@ package io.cfs.blockstore;
 
 import io.cfs.blockstore.sync.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -23,7 +22,7 @@ import java.time.Duration;
  * @param cacheBytes      the cache memory's bound in bytes (at most half the heap is used), 0: no cache
  * @param volumeBandwidth disk bytes read and written per volume per second (for benchmarks), 0 unlimited
  * @param metrics         the registry the storage system records its meters into (the metrics
- *                        server's, or an in-memory one)
+ *                        server's), or null for one in memory of its own
  */
 public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int diskThreads, long syncRate,
                                 Duration peerTimeout, Duration retry, Duration quiet, Ticker ticker,
@@ -51,15 +50,11 @@ public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int dis
             throw new IllegalArgumentException("volume bandwidth " + volumeBandwidth
                     + " bytes/s: expected >= 0 (0: unlimited)");
         }
-        if (metrics == null) {
-            throw new IllegalArgumentException("block-store options need a meter registry");
-        }
     }
 
     public static BlockStoreOptions defaults() {
         return new BlockStoreOptions(null, DEFAULT_IO_THREADS, 8, 0, Duration.ofSeconds(10), Duration.ofSeconds(1),
-                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0,
-                new SimpleMeterRegistry());
+                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0, null);
     }
 
     public BlockStoreOptions withListen(InetSocketAddress address) {

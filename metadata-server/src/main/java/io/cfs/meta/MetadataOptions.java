@@ -1,7 +1,6 @@
 package io.cfs.meta;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,8 +20,8 @@ import java.time.Duration;
  * @param storageTimeout how long a storage system may go without a heartbeat before it is down
  * @param snapshotEvery  how many journal records between two snapshots
  * @param checkEvery     how often (real time) leases and storage timeouts are checked against the clock
- * @param metrics        the registry the server records its meters into (the metrics server's, or
- *                       an in-memory one)
+ * @param metrics        the registry the server records its meters into (the metrics server's), or
+ *                       null for one in memory of its own
  */
 public record MetadataOptions(String id, InetSocketAddress listen, Path dataDir, Clock clock, int ioThreads,
                               Duration lease, Duration storageTimeout, long snapshotEvery, Duration checkEvery,
@@ -48,19 +47,16 @@ public record MetadataOptions(String id, InetSocketAddress listen, Path dataDir,
         if (checkEvery == null || checkEvery.toMillis() < 1) {
             throw new IllegalArgumentException("check interval " + checkEvery + ": expected at least 1 ms");
         }
-        if (metrics == null) {
-            throw new IllegalArgumentException("metadata options need a meter registry");
-        }
     }
 
     /**
      * Id {@code meta}, the topology's address and data folder, the system clock, 2 I/O threads, a
      * 10 s lease, a 3 s storage timeout, a snapshot every 100,000 records, checks every 250 ms, meters
-     * kept in memory only.
+     * kept in memory of the server's own.
      */
     public static MetadataOptions defaults() {
         return new MetadataOptions("meta", null, null, Clock.systemUTC(), 2, DEFAULT_LEASE, DEFAULT_STORAGE_TIMEOUT,
-                DEFAULT_SNAPSHOT_EVERY, DEFAULT_CHECK_EVERY, new SimpleMeterRegistry());
+                DEFAULT_SNAPSHOT_EVERY, DEFAULT_CHECK_EVERY, null);
     }
 
     public MetadataOptions withId(String newId) {

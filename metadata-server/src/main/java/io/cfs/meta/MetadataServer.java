@@ -5,6 +5,8 @@ import io.cfs.meta.journal.OperationCodec;
 import io.cfs.meta.namespace.Namespace;
 import io.cfs.protocol.rpc.RpcServer;
 import io.cfs.topology.Topology;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -48,6 +50,7 @@ public final class MetadataServer implements AutoCloseable {
             throw new IOException("cannot listen on " + configured.getHostString() + ":" + configured.getPort()
                     + ": unknown host");
         }
+        MeterRegistry metrics = options.metrics() != null ? options.metrics() : new SimpleMeterRegistry();
         Journal journal = Journal.open(data.resolve("journal"), options.clock(),
                 new OperationCodec(topology.pairs().keySet()));
         MetadataService service;
@@ -57,7 +60,7 @@ public final class MetadataServer implements AutoCloseable {
             Namespace namespace = journal.recover(topology);
             snapshot = journal.snapshotIndex();
             replayed = journal.replayed();
-            service = new MetadataService(options, topology, namespace, journal);
+            service = new MetadataService(options, topology, namespace, journal, metrics);
         } catch (IOException | RuntimeException e) {
             journal.close();
             throw e;
@@ -73,7 +76,7 @@ public final class MetadataServer implements AutoCloseable {
         }
         RpcServer rpc;
         try {
-            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), service, options.metrics());
+            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), service, metrics);
         } catch (Exception e) {
             service.close();
             if (e instanceof InterruptedException) {

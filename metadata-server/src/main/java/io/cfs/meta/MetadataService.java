@@ -131,8 +131,12 @@ final class MetadataService implements RequestHandler, AutoCloseable {
     private record Pending(Operation operation, Function<Outcome, Message> reply, CompletableFuture<Message> answer)
             implements GroupCommitLog.Entry {}
 
-    /** @param journal recovered into {@code namespace} */
-    MetadataService(MetadataOptions options, Topology topology, Namespace namespace, Journal journal) {
+    /**
+     * @param journal recovered into {@code namespace}
+     * @param metrics where the server's meters go
+     */
+    MetadataService(MetadataOptions options, Topology topology, Namespace namespace, Journal journal,
+                    MeterRegistry metrics) {
         this.topology = topology;
         this.clock = options.clock();
         this.namespace = namespace;
@@ -143,14 +147,14 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         this.sessions = new Sessions<>(options.lease().toMillis(), () -> random.nextLong() & Long.MAX_VALUE);
         this.blockSize = topology.blockSize();
         this.checkEvery = options.checkEvery();
-        this.journal = new GroupCommitLog<>(options.id(), options.metrics(), journal, JOURNAL_QUEUE_LIMIT,
+        this.journal = new GroupCommitLog<>(options.id(), metrics, journal, JOURNAL_QUEUE_LIMIT,
                 options.snapshotEvery(), new Applier(), () -> journal.snapshot(namespace));
         this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, options.id() + "-leases");
             t.setDaemon(true);
             return t;
         });
-        bindMetrics(options.metrics());
+        bindMetrics(metrics);
     }
 
     /**

@@ -333,6 +333,10 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         PairId pair = namespace.pairOf(r.inode());
         int member = usage.acquire(pair, live(pair));
         OpenFiles.Handle<Sessions.Session<Channel>> h = openFiles.open(owner, r.inode(), pair, member, r.write());
+        if (log.isDebugEnabled()) {
+            log.debug("inode {} opened as handle {} by session {} for {}: pair {} member {} ({} opens on it now)",
+                    r.inode(), h.id(), owner, r.write() ? "writing" : "reading", pair, member, usage.count(pair, member));
+        }
         return answered(new OpenReply(h.id(), attr, pair, member, namespace.extents(r.inode())));
     }
 
@@ -369,6 +373,10 @@ final class MetadataService implements RequestHandler, AutoCloseable {
     /** Gives back a closed handle's Usage Table count; frees its file if that was the last hold on an orphan. */
     private void release(OpenFiles.Handle<Sessions.Session<Channel>> h) {
         usage.release(h.pair(), h.member());
+        if (log.isDebugEnabled()) {
+            log.debug("handle {} of inode {} closed: pair {} member {} ({} opens on it now)", h.id(), h.inode(),
+                    h.pair(), h.member(), usage.count(h.pair(), h.member()));
+        }
         freeIfOrphanAndClosed(h.inode());
     }
 

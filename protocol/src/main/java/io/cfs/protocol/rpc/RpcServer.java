@@ -173,6 +173,7 @@ public final class RpcServer implements AutoCloseable {
             }
             reply.whenComplete((message, error) -> {
                 Message out = error == null ? message : toError(request, error);
+                // recorded before the reply goes out, so a client that has its reply sees it counted
                 metrics.answered(op, out instanceof ErrorReply e ? e.code() : null, System.nanoTime() - start);
                 ch.writeAndFlush(new Envelope(request.requestId(), out))
                         .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);

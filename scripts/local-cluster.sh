@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A whole CFS cluster on this machine: a metadata server, the storage systems of the topology
-# and a FUSE mount, each a real process. State (volumes, journal, logs, pids) lives under DIR.
+# and a FUSE mount, each a real process. State (volumes, journal, logs, pids) lives under DIR:
+# each part logs to DIR/logs/NAME.log (meta, ss1.., mount); the mount's client id is 'local',
+# the id of the topology's 'mount local metrics=...' line.
 #
 #   local-cluster.sh up     [--dir DIR] [--config FILE]   install what is missing, build if needed,
 #                                                          start everything, mount at DIR/mnt
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=${2:?--dir needs a folder}; shift 2 ;;
     --config) config=${2:?--config needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
     *) [ -z "$name" ] || die "unexpected argument '$1'"; name=$1; shift ;;
   esac
@@ -46,6 +48,13 @@ address_of() { # NAME -> host:port
   else
     awk -v id="$1" '$1=="storage" && $2==id {for(i=3;i<=NF;i++) if($i ~ /^address=/){sub("address=","",$i); print $i}}' "$conf"
   fi
+}
+metrics_of() { # NAME -> host:port of its metrics= setting, or nothing
+  case "$1" in
+    meta) awk '$1=="metadata"{for(i=2;i<=NF;i++) if($i ~ /^metrics=/){sub("metrics=","",$i); print $i}}' "$conf" ;;
+    mount) awk '$1=="mount" && $2=="local"{for(i=3;i<=NF;i++) if($i ~ /^metrics=/){sub("metrics=","",$i); print $i}}' "$conf" ;;
+    *) awk -v id="$1" '$1=="storage" && $2==id {for(i=3;i<=NF;i++) if($i ~ /^metrics=/){sub("metrics=","",$i); print $i}}' "$conf" ;;
+  esac
 }
 parts() { echo meta; storages; echo mount; }
 valid_name() {
@@ -96,7 +105,7 @@ start_part() { # NAME
     mount)
       if mounted && ! mount_ok; then unmount; fi # a dead mount left by a crash
       mkdir -p "$mnt"
-      nohup "$home/scripts/cfs" mount --config "$conf" --id "$(hostname)" "$mnt" >>"$logs/mount.log" 2>&1 </dev/null &
+      nohup "$home/scripts/cfs" mount --config "$conf" --id local "$mnt" >>"$logs/mount.log" 2>&1 </dev/null &
       echo $! >"$run/mount.pid"
       wait_until mount 60 mount_ok ;;
     *)
@@ -146,7 +155,7 @@ build_if_needed() {
 
 # ---------------------------------------------------------------- commands
 status() {
-  printf '%-7s %-8s %-8s %s\n' PART STATE PID WHERE
+  printf '%-7s %-8s %-8s %-22s %s\n' PART STATE PID WHERE METRICS
   for part in $(parts); do
     local state=stopped where
     alive "$part" && state=running
@@ -156,7 +165,10 @@ status() {
     else
       where=$(address_of "$part")
     fi
-    printf '%-7s %-8s %-8s %s\n' "$part" "$state" "$(pid_of "$part")" "$where"
+    local metrics
+    metrics=$(metrics_of "$part")
+    printf '%-7s %-8s %-8s %-22s %s\n' "$part" "$state" "$(pid_of "$part")" "$where" \
+      "${metrics:+http://$metrics/metrics}"
   done
   echo "logs: $logs   data: $dir   topology: $conf"
 }
@@ -200,6 +212,6 @@ case "$cmd" in
     [ -n "$name" ] || die "start needs a part name"
     valid_name "$name"
     start_part "$name" ;;
-  ""|-h|--help|help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+  ""|-h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$cmd': expected up, down, status, stop NAME or start NAME" ;;
 esac

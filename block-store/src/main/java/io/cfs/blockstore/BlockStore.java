@@ -30,6 +30,8 @@ import io.cfs.topology.Topology;
 import io.cfs.topology.VolumeAddress;
 import io.cfs.topology.VolumeId;
 import io.cfs.topology.VolumeSpec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -249,12 +251,13 @@ public final class BlockStore implements AutoCloseable {
             roles.putIfAbsent(v.id(), new VolumeRole.Unpaired(v));
         }
 
+        MeterRegistry metrics = options.metrics() != null ? options.metrics() : new SimpleMeterRegistry();
         InetSocketAddress listen = options.listen() != null ? options.listen()
                 : new InetSocketAddress(self.address().getHostString(), self.address().getPort());
         RpcServer server;
         try {
             server = RpcServer.start("block-store " + id, listen, options.ioThreads(), credentials,
-                    new RequestDispatcher(id, topology, roles, masters, disk, cache));
+                    new RequestDispatcher(id, topology, roles, masters, disk, cache), metrics);
         } catch (Exception e) {
             if (e instanceof InterruptedException i) {
                 throw i;
@@ -268,6 +271,7 @@ public final class BlockStore implements AutoCloseable {
         syncClient.start();
         resources.push(syncClient);
 
+        BlockStoreMeters.bind(metrics, cache, volumes.values(), daemon, syncClient);
         BlockStore store = new BlockStore(id, resources, server, daemon, syncClient, cache, volumes);
         InetSocketAddress meta = topology.metadata().address();
         store.heartbeat = Heartbeat.start(id, new InetSocketAddress(meta.getHostString(), meta.getPort()),

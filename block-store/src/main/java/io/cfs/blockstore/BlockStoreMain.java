@@ -1,5 +1,6 @@
 package io.cfs.blockstore;
 
+import io.cfs.metrics.MetricsServer;
 import io.cfs.topology.StorageId;
 import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.topology.Topology;
@@ -7,8 +8,10 @@ import io.cfs.topology.TopologyException;
 import io.cfs.topology.TopologyParser;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -116,16 +119,30 @@ public final class BlockStoreMain implements Callable<Integer> {
             return BAD_CONFIG;
         }
         BlockStore store;
+        MetricsServer metrics = null;
         try {
-            store = BlockStore.start(topology, self, credentials, BlockStoreOptions.defaults().withIoThreads(ioThreads)
+            BlockStoreOptions options = BlockStoreOptions.defaults().withIoThreads(ioThreads)
                     .withSyncRate(syncRate).withCacheBytes(cacheBytes).withVolumeBandwidth(volumeBandwidth)
-                    .withHeartbeat(Duration.ofMillis(heartbeatMillis)));
+                    .withHeartbeat(Duration.ofMillis(heartbeatMillis));
+            Optional<InetSocketAddress> metricsAddress = topology.storage(self).metrics();
+            if (metricsAddress.isPresent()) {
+                metrics = MetricsServer.start(metricsAddress.get(), "block-store", self.value());
+                options = options.withMetrics(metrics.registry());
+            }
+            store = BlockStore.start(topology, self, credentials, options);
         } catch (IOException | RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             err.println("block-store " + self + " failed to start: " + e.getMessage());
             return START_FAILED;
         }
+        MetricsServer metricsServer = metrics;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             store.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             stopped.countDown();
         }, "block-store-shutdown"));
         stopped.await();

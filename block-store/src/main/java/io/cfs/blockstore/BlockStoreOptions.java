@@ -1,6 +1,7 @@
 package io.cfs.blockstore;
 
 import io.cfs.blockstore.sync.Ticker;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -20,10 +21,13 @@ import java.time.Duration;
  * @param heartbeat       how often the storage system reports to the metadata server
  * @param cacheBytes      the cache memory's bound in bytes (at most half the heap is used), 0: no cache
  * @param volumeBandwidth disk bytes read and written per volume per second (for benchmarks), 0 unlimited
+ * @param metrics         the registry the storage system records its meters into (the metrics
+ *                        server's), or null for one in memory of its own
  */
 public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int diskThreads, long syncRate,
                                 Duration peerTimeout, Duration retry, Duration quiet, Ticker ticker,
-                                Duration heartbeat, long cacheBytes, long volumeBandwidth) {
+                                Duration heartbeat, long cacheBytes, long volumeBandwidth,
+                                MeterRegistry metrics) {
     public static final int DEFAULT_IO_THREADS = 2;
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
@@ -50,46 +54,51 @@ public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int dis
 
     public static BlockStoreOptions defaults() {
         return new BlockStoreOptions(null, DEFAULT_IO_THREADS, 8, 0, Duration.ofSeconds(10), Duration.ofSeconds(1),
-                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0);
+                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0, null);
     }
 
     public BlockStoreOptions withListen(InetSocketAddress address) {
         return new BlockStoreOptions(address, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth);
+                heartbeat, cacheBytes, volumeBandwidth, metrics);
     }
 
     public BlockStoreOptions withIoThreads(int threads) {
         return new BlockStoreOptions(listen, threads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth);
+                heartbeat, cacheBytes, volumeBandwidth, metrics);
     }
 
     public BlockStoreOptions withSyncRate(long bytesPerSecond) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, bytesPerSecond, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth);
+                heartbeat, cacheBytes, volumeBandwidth, metrics);
     }
 
     public BlockStoreOptions withTicker(Ticker clock) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, clock,
-                heartbeat, cacheBytes, volumeBandwidth);
+                heartbeat, cacheBytes, volumeBandwidth, metrics);
     }
 
     public BlockStoreOptions withPeerTimeout(Duration timeout) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, timeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth);
+                heartbeat, cacheBytes, volumeBandwidth, metrics);
     }
 
     public BlockStoreOptions withHeartbeat(Duration interval) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                interval, cacheBytes, volumeBandwidth);
+                interval, cacheBytes, volumeBandwidth, metrics);
     }
 
     public BlockStoreOptions withCacheBytes(long bytes) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, bytes, volumeBandwidth);
+                heartbeat, bytes, volumeBandwidth, metrics);
+    }
+
+    public BlockStoreOptions withMetrics(MeterRegistry registry) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, volumeBandwidth, registry);
     }
 
     public BlockStoreOptions withVolumeBandwidth(long bytesPerSecond) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, bytesPerSecond);
+                heartbeat, cacheBytes, bytesPerSecond, metrics);
     }
 }

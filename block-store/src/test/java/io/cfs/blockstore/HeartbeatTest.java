@@ -17,6 +17,7 @@ import io.cfs.protocol.message.MirrorStatus;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.StorageHeartbeatRequest;
 import io.cfs.protocol.rpc.RpcServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.cfs.topology.StorageId;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -157,7 +158,7 @@ class HeartbeatTest {
                 received.add(beat);
             }
             return answer ? CompletableFuture.completedFuture((Message) new OkReply()) : new CompletableFuture<>();
-        });
+        }, new SimpleMeterRegistry());
     }
 
     BlockStoreOptions fast() {

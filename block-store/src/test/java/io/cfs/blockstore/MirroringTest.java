@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cfs.blockstore.sync.MirrorProgress;
 import io.cfs.blockstore.sync.ReplicaProgress;
 import io.cfs.topology.VolumeAddress;
+import io.micrometer.core.instrument.search.RequiredSearch;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -97,6 +99,10 @@ class MirroringTest {
     MirrorProgress progress(String ss, String mirror) {
         VolumeAddress a = VolumeAddress.parse(mirror);
         return cluster.store(ss).syncProgress().stream().filter(p -> p.mirror().equals(a)).findFirst().orElseThrow();
+    }
+
+    static RequiredSearch mirrorMeter(SimpleMeterRegistry meters, String name, String mirror) {
+        return meters.get(name).tag("mirror", mirror);
     }
 
     ReplicaProgress replica(String ss, String mirror) {
@@ -188,7 +194,10 @@ class MirroringTest {
 
     @Test
     void writesWhileAMirrorIsDownAreResyncedWhenItReturns() throws Exception {
-        startConverged();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        cluster.start("ss1", BlockStoreOptions.defaults().withPeerTimeout(Duration.ofSeconds(5)).withMetrics(meters));
+        cluster.start("ss2");
+        awaitConverged();
         cluster.stop("ss2");
         // clusters 2..4 of the sync pair, 10..10 and 20..21 of the async pair
         byte[] s = randomBytes(2 * CLUSTER + 10);
@@ -202,6 +211,10 @@ class MirroringTest {
         await(CONVERGE, "the Sync Daemon to find ss2 unreachable", () -> !progress("ss1", "ss2:s2").reachable());
         long syncCopied = progress("ss1", "ss2:s2").bytesCopied();
         long asyncCopied = progress("ss1", "ss2:a2").bytesCopied();
+        assertEquals(3, mirrorMeter(meters, "cfs.mirror.invalid.clusters", "ss2:s2").gauge().value());
+        assertEquals(0, mirrorMeter(meters, "cfs.mirror.reachable", "ss2:s2").gauge().value());
+        assertEquals(3, meters.get("cfs.rpc.server.requests").tags("op", "WRITE_DATA", "result", "ok").timer().count());
+        assertTrue(meters.get("cfs.volume.written").tag("volume", "s0").functionCounter().count() >= s.length);
 
         cluster.start("ss2");
         // Right away, before or after the resync, ss2 never serves the old bytes.
@@ -211,6 +224,10 @@ class MirroringTest {
         assertEquals(3L * CLUSTER, progress("ss1", "ss2:s2").bytesCopied() - syncCopied, "sync pair resync");
         assertEquals(3L * CLUSTER, progress("ss1", "ss2:a2").bytesCopied() - asyncCopied, "async pair resync");
         assertTrue(replica("ss2", "ss2:a2").confirmed());
+        assertEquals(0, mirrorMeter(meters, "cfs.mirror.invalid.clusters", "ss2:s2").gauge().value());
+        assertEquals(1, mirrorMeter(meters, "cfs.mirror.reachable", "ss2:s2").gauge().value());
+        assertEquals(progress("ss1", "ss2:s2").bytesCopied(),
+                mirrorMeter(meters, "cfs.resync", "ss2:s2").functionCounter().count());
         assertSameFiles("ss1", "s0", "ss2", "s2");
         assertSameFiles("ss1", "a0", "ss2", "a2");
     }

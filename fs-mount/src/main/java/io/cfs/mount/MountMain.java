@@ -2,18 +2,23 @@ package io.cfs.mount;
 
 import io.cfs.mount.client.CfsClient;
 import io.cfs.mount.client.ClientOptions;
+import io.cfs.metrics.MetricsServer;
 import io.cfs.mount.fuse.CfsFuse;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.rpc.ClusterCredentials;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +99,22 @@ public final class MountMain implements Callable<Integer> {
                     + " mount with -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 (or in a UTF-8 locale)",
                     java.nio.charset.Charset.defaultCharset());
         }
-        CfsFuse fs = new CfsFuse(client, topology.blockSize());
+        MetricsServer metrics = null;
+        Optional<InetSocketAddress> metricsAddress = topology.mountMetrics(id);
+        if (metricsAddress.isPresent()) {
+            try {
+                metrics = MetricsServer.start(metricsAddress.get(), "mount", id);
+            } catch (IOException e) {
+                System.err.println("cfs mount: " + e.getMessage());
+                client.close();
+                return 1;
+            }
+        } else {
+            log.info("no 'mount {} metrics=HOST:PORT' line in {}: this mount serves no metrics", id, config);
+        }
+        MeterRegistry registry = metrics != null ? metrics.registry() : new SimpleMeterRegistry();
+        client.bindMetrics(registry);
+        CfsFuse fs = new CfsFuse(client, topology.blockSize(), registry);
         // attr_timeout=0: the kernel asks for attributes each time, so a hard link's count, a size
         // another host committed, or a chmod are seen at once (the page cache is kept separately)
         List<String> fuseArgs = new ArrayList<>(List.of("-o",
@@ -106,10 +126,14 @@ public final class MountMain implements Callable<Integer> {
         if (singleThreaded) {
             fuseArgs.add("-s");
         }
+        MetricsServer metricsServer = metrics;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("unmounting {} ({})", target, fs.stats());
             fs.umount();
             client.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
         }, "cfs-unmount"));
         log.info("mounting CFS (metadata server {}) at {} as client {}", hostPort(topology), target, id);
         fs.mount(target, true, false, fuseArgs.toArray(String[]::new));

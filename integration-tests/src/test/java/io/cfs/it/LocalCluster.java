@@ -2,16 +2,23 @@ package io.cfs.it;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A real cluster of processes started with {@code scripts/local-cluster.sh}, on free loopback
  * ports, with its state under {@code integration-tests/target/it/NAME}: a metadata server, three
- * storage systems and a FUSE mount. The same topology cases as the default local cluster (async
+ * storage systems and a FUSE mount (client id {@code local}), each serving its metrics on a free
+ * port. The same topology cases as the default local cluster (async
  * pair with mirrors on two other storage systems; sync pair with a mirror on another storage
  * system and one on its own; async pair with its mirror on its own storage system), with small
  * volumes.
@@ -25,6 +32,8 @@ final class LocalCluster implements AutoCloseable {
     final Path mountPoint;
     final int metaPort;
     final int[] storagePorts = new int[3];
+    /** Where each part serves its metrics: meta, ss1..ss3, mount (the topology's metrics= keys). */
+    private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
 
     LocalCluster(String name) throws IOException, InterruptedException {
         dir = HOME.resolve("integration-tests/target/it").resolve(name);
@@ -37,13 +46,17 @@ final class LocalCluster implements AutoCloseable {
         for (int i = 0; i < storagePorts.length; i++) {
             storagePorts[i] = freePort();
         }
+        for (String part : List.of("meta", "ss1", "ss2", "ss3", "mount")) {
+            metricsPorts.put(part, freePort());
+        }
         conf = dir.resolve("topology.conf");
         Files.writeString(conf, String.join("\n",
                 "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret",
-                "metadata address=127.0.0.1:" + metaPort + " data=meta",
-                "storage  ss1 address=127.0.0.1:" + storagePorts[0] + " data=ss1",
-                "storage  ss2 address=127.0.0.1:" + storagePorts[1] + " data=ss2",
-                "storage  ss3 address=127.0.0.1:" + storagePorts[2] + " data=ss3",
+                "metadata address=127.0.0.1:" + metaPort + " data=meta metrics=" + metrics("meta"),
+                "storage  ss1 address=127.0.0.1:" + storagePorts[0] + " data=ss1 metrics=" + metrics("ss1"),
+                "storage  ss2 address=127.0.0.1:" + storagePorts[1] + " data=ss2 metrics=" + metrics("ss2"),
+                "storage  ss3 address=127.0.0.1:" + storagePorts[2] + " data=ss3 metrics=" + metrics("ss3"),
+                "mount    local metrics=" + metrics("mount"),
                 "volume   ss1:v1 capacity=1GiB",
                 "volume   ss2:v1 capacity=1GiB",
                 "volume   ss3:v1 capacity=1GiB",
@@ -68,6 +81,26 @@ final class LocalCluster implements AutoCloseable {
     /** The topology the cluster runs with (the copy under its folder). */
     Path topology() {
         return dir.resolve("cluster.conf");
+    }
+
+    /** {@code 127.0.0.1:PORT} where a part (meta, ss1..ss3, mount) serves its metrics. */
+    String metrics(String part) {
+        Integer port = metricsPorts.get(part);
+        if (port == null) {
+            throw new IllegalArgumentException("no part '" + part + "': expected one of " + metricsPorts.keySet());
+        }
+        return "127.0.0.1:" + port;
+    }
+
+    /** {@code GET /metrics} of a part: its Prometheus text. */
+    String scrape(String part) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + metrics(part) + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET /metrics of " + part + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
     }
 
     /** A volume's backing file on its storage system. */

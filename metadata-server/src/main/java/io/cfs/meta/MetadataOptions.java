@@ -1,5 +1,6 @@
 package io.cfs.meta;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,9 +20,12 @@ import java.time.Duration;
  * @param storageTimeout how long a storage system may go without a heartbeat before it is down
  * @param snapshotEvery  how many journal records between two snapshots
  * @param checkEvery     how often (real time) leases and storage timeouts are checked against the clock
+ * @param metrics        the registry the server records its meters into (the metrics server's), or
+ *                       null for one in memory of its own
  */
 public record MetadataOptions(String id, InetSocketAddress listen, Path dataDir, Clock clock, int ioThreads,
-                              Duration lease, Duration storageTimeout, long snapshotEvery, Duration checkEvery) {
+                              Duration lease, Duration storageTimeout, long snapshotEvery, Duration checkEvery,
+                              MeterRegistry metrics) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_STORAGE_TIMEOUT = Duration.ofSeconds(3);
     public static final long DEFAULT_SNAPSHOT_EVERY = 100_000;
@@ -47,47 +51,56 @@ public record MetadataOptions(String id, InetSocketAddress listen, Path dataDir,
 
     /**
      * Id {@code meta}, the topology's address and data folder, the system clock, 2 I/O threads, a
-     * 10 s lease, a 3 s storage timeout, a snapshot every 100,000 records, checks every 250 ms.
+     * 10 s lease, a 3 s storage timeout, a snapshot every 100,000 records, checks every 250 ms, meters
+     * kept in memory of the server's own.
      */
     public static MetadataOptions defaults() {
         return new MetadataOptions("meta", null, null, Clock.systemUTC(), 2, DEFAULT_LEASE, DEFAULT_STORAGE_TIMEOUT,
-                DEFAULT_SNAPSHOT_EVERY, DEFAULT_CHECK_EVERY);
+                DEFAULT_SNAPSHOT_EVERY, DEFAULT_CHECK_EVERY, null);
     }
 
     public MetadataOptions withId(String newId) {
         return new MetadataOptions(newId, listen, dataDir, clock, ioThreads, lease, storageTimeout, snapshotEvery,
-                checkEvery);
+                checkEvery, metrics);
     }
 
     public MetadataOptions withListen(InetSocketAddress address) {
         return new MetadataOptions(id, address, dataDir, clock, ioThreads, lease, storageTimeout, snapshotEvery,
-                checkEvery);
+                checkEvery, metrics);
     }
 
     public MetadataOptions withDataDir(Path dir) {
-        return new MetadataOptions(id, listen, dir, clock, ioThreads, lease, storageTimeout, snapshotEvery, checkEvery);
+        return new MetadataOptions(id, listen, dir, clock, ioThreads, lease, storageTimeout, snapshotEvery,
+                checkEvery, metrics);
     }
 
     public MetadataOptions withClock(Clock newClock) {
         return new MetadataOptions(id, listen, dataDir, newClock, ioThreads, lease, storageTimeout, snapshotEvery,
-                checkEvery);
+                checkEvery, metrics);
     }
 
     public MetadataOptions withLease(Duration newLease) {
         return new MetadataOptions(id, listen, dataDir, clock, ioThreads, newLease, storageTimeout, snapshotEvery,
-                checkEvery);
+                checkEvery, metrics);
     }
 
     public MetadataOptions withStorageTimeout(Duration timeout) {
-        return new MetadataOptions(id, listen, dataDir, clock, ioThreads, lease, timeout, snapshotEvery, checkEvery);
+        return new MetadataOptions(id, listen, dataDir, clock, ioThreads, lease, timeout, snapshotEvery,
+                checkEvery, metrics);
     }
 
     public MetadataOptions withSnapshotEvery(long records) {
-        return new MetadataOptions(id, listen, dataDir, clock, ioThreads, lease, storageTimeout, records, checkEvery);
+        return new MetadataOptions(id, listen, dataDir, clock, ioThreads, lease, storageTimeout, records,
+                checkEvery, metrics);
+    }
+
+    public MetadataOptions withMetrics(MeterRegistry registry) {
+        return new MetadataOptions(id, listen, dataDir, clock, ioThreads, lease, storageTimeout, snapshotEvery,
+                checkEvery, registry);
     }
 
     public MetadataOptions withCheckEvery(Duration interval) {
         return new MetadataOptions(id, listen, dataDir, clock, ioThreads, lease, storageTimeout, snapshotEvery,
-                interval);
+                interval, metrics);
     }
 }

@@ -8,6 +8,8 @@ import io.cfs.protocol.rpc.Listen;
 import io.cfs.protocol.rpc.RpcServer;
 import io.cfs.topology.DataFolder;
 import io.cfs.topology.Topology;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -54,6 +56,7 @@ public final class MetadataServer implements AutoCloseable {
                     + ": unknown host");
         }
         DataFolder.prepare(data, topology.origins().metadata());
+        MeterRegistry metrics = options.metrics() != null ? options.metrics() : new SimpleMeterRegistry();
         Journal journal = Journal.open(data.resolve("journal"), options.clock(),
                 new OperationCodec(topology.pairs().keySet()));
         MetadataService service;
@@ -63,7 +66,7 @@ public final class MetadataServer implements AutoCloseable {
             Namespace namespace = journal.recover(topology);
             snapshot = journal.snapshotIndex();
             replayed = journal.replayed();
-            service = new MetadataService(options, topology, namespace, journal);
+            service = new MetadataService(options, topology, namespace, journal, metrics);
         } catch (IOException | RuntimeException e) {
             journal.close();
             throw e;
@@ -79,7 +82,7 @@ public final class MetadataServer implements AutoCloseable {
         }
         RpcServer rpc;
         try {
-            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), credentials, service);
+            rpc = RpcServer.start(options.id(), listen, options.ioThreads(), credentials, service, metrics);
         } catch (Exception e) {
             service.close();
             if (e instanceof InterruptedException) {

@@ -1,13 +1,16 @@
 package io.cfs.meta;
 
 import io.cfs.protocol.rpc.ClusterCredentials;
+import io.cfs.metrics.MetricsServer;
 import io.cfs.topology.Topology;
 import io.cfs.topology.TopologyException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -77,18 +80,32 @@ public final class MetadataServerMain implements Callable<Integer> {
             return BAD_TOPOLOGY;
         }
         MetadataServer server;
+        MetricsServer metrics = null;
         try {
-            server = MetadataServer.start(topology, credentials, MetadataOptions.defaults().withId(id)
+            MetadataOptions options = MetadataOptions.defaults().withId(id)
                     .withLease(Duration.ofMillis(leaseMillis))
                     .withStorageTimeout(Duration.ofMillis(storageTimeoutMillis))
-                    .withSnapshotEvery(snapshotEvery));
+                    .withSnapshotEvery(snapshotEvery);
+            Optional<InetSocketAddress> metricsAddress = topology.metadata().metrics();
+            if (metricsAddress.isPresent()) {
+                metrics = MetricsServer.start(metricsAddress.get(), "metadata-server", id);
+                options = options.withMetrics(metrics.registry());
+            }
+            server = MetadataServer.start(topology, credentials, options);
         } catch (IOException | RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             err.println("metadata server " + id + " cannot start: " + e.getMessage());
             return START_FAILED;
         }
+        MetricsServer metricsServer = metrics;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             stopped.countDown();
         }, id + "-shutdown"));
         while (stopped.getCount() > 0) {

@@ -57,6 +57,9 @@ import io.cfs.topology.PairId;
 import io.cfs.topology.PairSpec;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.Topology;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -128,8 +131,12 @@ final class MetadataService implements RequestHandler, AutoCloseable {
     private record Pending(Operation operation, Function<Outcome, Message> reply, CompletableFuture<Message> answer)
             implements GroupCommitLog.Entry {}
 
-    /** @param journal recovered into {@code namespace} */
-    MetadataService(MetadataOptions options, Topology topology, Namespace namespace, Journal journal) {
+    /**
+     * @param journal recovered into {@code namespace}
+     * @param metrics where the server's meters go
+     */
+    MetadataService(MetadataOptions options, Topology topology, Namespace namespace, Journal journal,
+                    MeterRegistry metrics) {
         this.topology = topology;
         this.clock = options.clock();
         this.namespace = namespace;
@@ -140,13 +147,55 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         this.sessions = new Sessions<>(options.lease().toMillis(), () -> random.nextLong() & Long.MAX_VALUE);
         this.blockSize = topology.blockSize();
         this.checkEvery = options.checkEvery();
-        this.journal = new GroupCommitLog<>(options.id(), journal, JOURNAL_QUEUE_LIMIT, options.snapshotEvery(),
-                new Applier(), () -> journal.snapshot(namespace));
+        this.journal = new GroupCommitLog<>(options.id(), metrics, journal, JOURNAL_QUEUE_LIMIT,
+                options.snapshotEvery(), new Applier(), () -> journal.snapshot(namespace));
         this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, options.id() + "-leases");
             t.setDaemon(true);
             return t;
         });
+        bindMetrics(metrics);
+    }
+
+    /**
+     * The metadata server's own meters, read at scrape time under the read lock: the Usage Table
+     * (opens per pair member), sessions, open handles, storage systems up, inodes, and the journal's
+     * records and fsyncs (its commit latency is timed by {@link GroupCommitLog}).
+     */
+    private void bindMetrics(MeterRegistry registry) {
+        for (PairSpec pair : topology.sortedPairs()) {
+            for (int m = 0; m < pair.members().size(); m++) {
+                int member = m;
+                Gauge.builder("cfs.usage.opens", () -> usage.count(pair.id(), member))
+                        .description("opens currently assigned to a pair member (the Usage Table)")
+                        .tag("pair", pair.id().value()).tag("member", String.valueOf(member))
+                        .tag("volume", pair.member(member).toString()).register(registry);
+            }
+        }
+        for (StorageId storage : topology.storages().keySet()) {
+            Gauge.builder("cfs.storage.up", () -> underReadLock(() -> storages.isUp(storage) ? 1 : 0))
+                    .description("1 while the storage system sends heartbeats, 0 once it timed out")
+                    .tag("storage", storage.value()).register(registry);
+        }
+        Gauge.builder("cfs.sessions", () -> underReadLock(() -> sessions.live().size()))
+                .description("client sessions with a live lease").register(registry);
+        Gauge.builder("cfs.open.handles", () -> underReadLock(openFiles::size))
+                .description("files open on all clients (handles the server holds)").register(registry);
+        Gauge.builder("cfs.inodes", () -> underReadLock(namespace::inodeCount))
+                .description("files, directories and links in the namespace").register(registry);
+        FunctionCounter.builder("cfs.journal.records", journal, j -> j.stats().records())
+                .description("operations written to the journal since start").register(registry);
+        FunctionCounter.builder("cfs.journal.fsyncs", journal, j -> j.stats().fsyncs())
+                .description("journal fsyncs since start").register(registry);
+    }
+
+    private <T extends Number> T underReadLock(Supplier<T> read) {
+        lock.readLock().lock();
+        try {
+            return read.get();
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**
@@ -284,6 +333,10 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         PairId pair = namespace.pairOf(r.inode());
         int member = usage.acquire(pair, live(pair));
         OpenFiles.Handle<Sessions.Session<Channel>> h = openFiles.open(owner, r.inode(), pair, member, r.write());
+        if (log.isDebugEnabled()) {
+            log.debug("inode {} opened as handle {} by session {} for {}: pair {} member {} ({} opens on it now)",
+                    r.inode(), h.id(), owner, r.write() ? "writing" : "reading", pair, member, usage.count(pair, member));
+        }
         return answered(new OpenReply(h.id(), attr, pair, member, namespace.extents(r.inode())));
     }
 
@@ -320,6 +373,10 @@ final class MetadataService implements RequestHandler, AutoCloseable {
     /** Gives back a closed handle's Usage Table count; frees its file if that was the last hold on an orphan. */
     private void release(OpenFiles.Handle<Sessions.Session<Channel>> h) {
         usage.release(h.pair(), h.member());
+        if (log.isDebugEnabled()) {
+            log.debug("handle {} of inode {} closed: pair {} member {} ({} opens on it now)", h.id(), h.inode(),
+                    h.pair(), h.member(), usage.count(h.pair(), h.member()));
+        }
         freeIfOrphanAndClosed(h.inode());
     }
 

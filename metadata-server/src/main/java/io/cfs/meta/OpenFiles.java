@@ -118,6 +118,11 @@ final class OpenFiles<S> {
         }
     }
 
+    /** Handles open now, on every session. */
+    int size() {
+        return handles.size();
+    }
+
     /** Closes every handle of a session that has gone and forgets the session. */
     List<Handle<S>> closeSession(S session) {
         Set<Long> ids = sessions.remove(session);

@@ -31,6 +31,8 @@ import io.cfs.protocol.message.StorageHeartbeatRequest;
 import io.cfs.protocol.message.StorageStatus;
 import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.topology.StorageId;
+import io.micrometer.core.instrument.search.RequiredSearch;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +59,37 @@ class ServerSessionsTest extends ServerTestBase {
 
     static void beat(RpcClient c, StorageId storage, MirrorStatus... mirrors) {
         c.call(new StorageHeartbeatRequest(storage, 0, 0, 0, List.of(mirrors)), OkReply.class);
+    }
+
+    @Test
+    void metersFollowTheUsageTableSessionsStorageAndJournal() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        server.close();
+        server = start(options().withMetrics(registry));
+        RpcClient a = client();
+        FileAttr f = create(a, "f");
+        a.call(new OpenSessionRequest("host-a", 0), SessionReply.class);
+        a.call(new OpenRequest(f.inode(), false), OpenReply.class);
+
+        assertEquals(1, gauge(registry.get("cfs.usage.opens").tags("pair", "p1", "member", "0", "volume", "ss1:v1")));
+        assertEquals(0, gauge(registry.get("cfs.usage.opens").tags("pair", "p1", "member", "1")));
+        assertEquals(1, gauge(registry.get("cfs.sessions")));
+        assertEquals(1, gauge(registry.get("cfs.open.handles")));
+        assertEquals(2, gauge(registry.get("cfs.inodes")), "the root and f");
+        assertTrue(registry.get("cfs.journal.records").functionCounter().count() >= 1, "the create was journaled");
+        assertTrue(registry.get("cfs.journal.commit").timer().count() >= 1, "and its fsync timed");
+        assertEquals(1, registry.get("cfs.rpc.server.requests").tags("op", "OPEN", "result", "ok").timer().count());
+
+        assertEquals(1, gauge(registry.get("cfs.storage.up").tag("storage", "ss2")), "up until it times out");
+        clock.advance(Duration.ofMillis(MetadataOptions.DEFAULT_STORAGE_TIMEOUT.toMillis() + 1));
+        beat(a, SS1);
+        server.check();
+        assertEquals(0, gauge(registry.get("cfs.storage.up").tag("storage", "ss2")), "ss2 sent no heartbeat");
+        assertEquals(1, gauge(registry.get("cfs.storage.up").tag("storage", "ss1")));
+    }
+
+    private static double gauge(RequiredSearch search) {
+        return search.gauge().value();
     }
 
     @Test

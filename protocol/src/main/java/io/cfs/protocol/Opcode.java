@@ -96,10 +96,15 @@ public enum Opcode {
 
     /** The opcode for a wire value; an unknown value is a malformed frame. */
     public static Opcode of(int code) {
-        Opcode op = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+        Opcode op = find(code);
         if (op == null) {
             throw new CorruptedFrameException("unknown opcode 0x" + Integer.toHexString(code));
         }
         return op;
+    }
+
+    /** The opcode for a wire value, or null for an unknown one. */
+    public static Opcode find(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

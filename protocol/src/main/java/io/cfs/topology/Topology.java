@@ -1,6 +1,7 @@
 package io.cfs.topology;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.Optional;
 /**
  * The whole cluster as the topology file describes it: block and cluster sizes, the metadata
  * server, the storage systems with their volumes, the pairs (the Pair Configuration Table), the
- * connection security settings and where each daemon is declared.
+ * connection security settings, where each daemon is declared and the client hosts that serve metrics.
  * Immutable; build one with {@link #load(Path)} or {@link TopologyParser}.
  */
 public record Topology(
@@ -21,7 +22,8 @@ public record Topology(
         Map<VolumeAddress, VolumeSpec> volumes,
         Map<PairId, PairSpec> pairs,
         SecuritySpec security,
-        Origins origins) {
+        Origins origins,
+        Map<MountId, MountSpec> mounts) {
 
     public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
     public static final int DEFAULT_CLUSTER_SIZE = 64 << 10;
@@ -30,6 +32,7 @@ public record Topology(
         storages = Map.copyOf(storages);
         volumes = Map.copyOf(volumes);
         pairs = Map.copyOf(pairs);
+        mounts = Map.copyOf(mounts);
     }
 
     /** Reads and validates a topology file. */
@@ -73,6 +76,12 @@ public record Topology(
         return volumes.values().stream().filter(v -> v.address().storage().equals(storage))
                 .sorted((a, b) -> a.address().volume().value().compareTo(b.address().volume().value()))
                 .toList();
+    }
+
+    /** Where the mount started with {@code --id id} serves its metrics, if the topology says. */
+    public Optional<InetSocketAddress> mountMetrics(String id) {
+        return mounts.entrySet().stream().filter(e -> e.getKey().value().equals(id)).findFirst()
+                .map(e -> e.getValue().metrics());
     }
 
     /** The pairs, sorted by id. */

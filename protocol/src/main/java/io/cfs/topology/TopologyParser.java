@@ -18,16 +18,20 @@ import java.util.Set;
  *
  * <pre>
  * cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret
- * metadata address=127.0.0.1:7400 data=meta
- * storage  ss1 address=127.0.0.1:7401 data=ss1
+ * metadata address=127.0.0.1:7400 data=meta metrics=127.0.0.1:9400
+ * storage  ss1 address=127.0.0.1:7401 data=ss1 metrics=127.0.0.1:9401
  * volume   ss1:v1 capacity=4GiB
  * pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1
+ * mount    host1 metrics=127.0.0.1:9450
  * </pre>
  *
  * The {@code cluster} line also names the cluster secret file ({@code secret=FILE}, required to
  * start anything), optionally TLS PEM files ({@code tls-cert=FILE tls-key=FILE tls-ca=FILE}, all
  * three or none), the idle timeout of connections ({@code idle-timeout=120s}) and the most
  * connections a daemon accepts ({@code max-connections=1024}).
+ *
+ * <p>{@code metrics=HOST:PORT} (optional) is where a daemon serves Prometheus text at
+ * {@code /metrics}; a {@code mount} line gives it for the mount started with {@code --id ID}.
  *
  * <p>Relative {@code data} folders and files are resolved against the folder of the topology file. Every error
  * names the file, the line and what was expected. A line format is used rather than a general
@@ -37,10 +41,12 @@ public final class TopologyParser {
     private static final Map<String, Set<String>> KEYS = Map.of(
             "cluster", Set.of("block-size", "cluster-size", "secret", "tls-cert", "tls-key", "tls-ca", "idle-timeout",
                     "max-connections"),
-            "metadata", Set.of("address", "data"),
-            "storage", Set.of("address", "data"),
+            "metadata", Set.of("address", "data", "metrics"),
+            "storage", Set.of("address", "data", "metrics"),
             "volume", Set.of("capacity"),
-            "pair", Set.of("mode", "master", "mirrors"));
+            "pair", Set.of("mode", "master", "mirrors"),
+            "mount", Set.of("metrics"));
+    private static final String KEYWORDS = "cluster, metadata, storage, volume, pair, mount";
 
     private final String source;
     private final Path base;
@@ -79,6 +85,7 @@ public final class TopologyParser {
         Map<PairId, PairSpec> pairs = new LinkedHashMap<>();
         Map<VolumeAddress, PairId> memberOf = new HashMap<>();
         Map<InetSocketAddress, Integer> addressLines = new HashMap<>();
+        Map<MountId, MountSpec> mounts = new LinkedHashMap<>();
 
         for (Line l : parsed) {
             switch (l.keyword) {
@@ -103,7 +110,8 @@ public final class TopologyParser {
                     if (metadata != null) {
                         throw error(l.number, "a second 'metadata' line: expected exactly one metadata server");
                     }
-                    metadata = new MetadataSpec(address(l, addressLines), data(l));
+                    metadata = new MetadataSpec(address(l, "address", addressLines), data(l),
+                            metrics(l, addressLines));
                     metadataLine = source + ":" + l.number;
                 }
                 case "storage" -> {
@@ -111,7 +119,8 @@ public final class TopologyParser {
                     if (storages.containsKey(id)) {
                         throw error(l.number, "storage system " + id + " is declared twice: expected unique ids");
                     }
-                    storages.put(id, new StorageSpec(id, address(l, addressLines), data(l)));
+                    storages.put(id, new StorageSpec(id, address(l, "address", addressLines), data(l),
+                            metrics(l, addressLines)));
                     storageLines.put(id, source + ":" + l.number);
                 }
                 case "volume" -> {
@@ -151,8 +160,14 @@ public final class TopologyParser {
                     }
                     pairs.put(id, new PairSpec(id, mode, master, mirrors));
                 }
-                default -> throw error(l.number, "unknown keyword '" + l.keyword
-                        + "': expected one of cluster, metadata, storage, volume, pair");
+                case "mount" -> {
+                    MountId id = id(l, MountId::new);
+                    if (mounts.containsKey(id)) {
+                        throw error(l.number, "mount " + id + " is declared twice: expected unique ids");
+                    }
+                    mounts.put(id, new MountSpec(id, address(l, "metrics", addressLines)));
+                }
+                default -> throw error(l.number, "unknown keyword '" + l.keyword + "': expected one of " + KEYWORDS);
             }
         }
         if (metadata == null) {
@@ -170,7 +185,7 @@ public final class TopologyParser {
             }
         }
         return new Topology(blockSize, clusterSize, metadata, storages, volumes, pairs, security,
-                new Origins(metadataLine, storageLines));
+                new Origins(metadataLine, storageLines), mounts);
     }
 
     private Line tokenize(int number, String raw) throws TopologyException {
@@ -183,8 +198,7 @@ public final class TopologyParser {
         String keyword = words[0].toLowerCase(Locale.ROOT);
         Set<String> allowed = KEYS.get(keyword);
         if (allowed == null) {
-            throw error(number, "unknown keyword '" + words[0]
-                    + "': expected one of cluster, metadata, storage, volume, pair");
+            throw error(number, "unknown keyword '" + words[0] + "': expected one of " + KEYWORDS);
         }
         boolean hasId = !keyword.equals("cluster") && !keyword.equals("metadata");
         String id = null;
@@ -266,8 +280,14 @@ public final class TopologyParser {
         return v;
     }
 
-    private InetSocketAddress address(Line l, Map<InetSocketAddress, Integer> seen) throws TopologyException {
-        String text = require(l, "address");
+    /** The optional {@code metrics=HOST:PORT} of a daemon. */
+    private Optional<InetSocketAddress> metrics(Line l, Map<InetSocketAddress, Integer> seen) throws TopologyException {
+        return l.settings.containsKey("metrics") ? Optional.of(address(l, "metrics", seen)) : Optional.empty();
+    }
+
+    private InetSocketAddress address(Line l, String key, Map<InetSocketAddress, Integer> seen)
+            throws TopologyException {
+        String text = require(l, key);
         int colon = text.lastIndexOf(':');
         int port = -1;
         if (colon > 0) {
@@ -278,13 +298,13 @@ public final class TopologyParser {
             }
         }
         if (port < 1 || port > 65535) {
-            throw error(l.number, "address '" + text + "' is invalid: expected HOST:PORT with a port in 1..65535");
+            throw error(l.number, key + " '" + text + "' is invalid: expected HOST:PORT with a port in 1..65535");
         }
         InetSocketAddress address = InetSocketAddress.createUnresolved(text.substring(0, colon), port);
         Integer previous = seen.putIfAbsent(address, l.number);
         if (previous != null) {
-            throw error(l.number, "address " + text + " is already used on line " + previous
-                    + ": expected each daemon on its own port");
+            throw error(l.number, key + " " + text + " is already used on line " + previous
+                    + ": expected each daemon and each metrics server on its own port");
         }
         return address;
     }

@@ -80,7 +80,8 @@ class TopologyParserTest {
                         new PairId("solo"), new PairSpec(new PairId("solo"), PairMode.ASYNC, va("ss1:v3"), List.of())),
                 new SecuritySpec(Optional.of(Path.of("/srv/cfs/cluster.secret")), Optional.empty(),
                         SecuritySpec.DEFAULT_IDLE_TIMEOUT, SecuritySpec.DEFAULT_MAX_CONNECTIONS, NAME + ":3"),
-                new Origins(NAME + ":4", Map.of(ss1, NAME + ":6", ss2, NAME + ":7", ss3, NAME + ":8")));
+                new Origins(NAME + ":4", Map.of(ss1, NAME + ":6", ss2, NAME + ":7", ss3, NAME + ":8")),
+                Map.of());
         assertEquals(expected, t);
 
         // Spot checks of what the record comparison covers, for readable failures.
@@ -215,7 +216,7 @@ class TopologyParserTest {
 
     @Test
     void unknownSetting() {
-        replaced(6, "storage  ss1 adress=127.0.0.1:7401 data=ss1", "unknown setting 'adress' for 'storage': expected one of [address, data]");
+        replaced(6, "storage  ss1 adress=127.0.0.1:7401 data=ss1", "unknown setting 'adress' for 'storage': expected one of [address, data, metrics]");
         replaced(9, "volume   ss1:v1 capacity=4GiB size=1", "unknown setting 'size' for 'volume'");
         replaced(3, "cluster block-size=1MiB blocksize=1MiB", "unknown setting 'blocksize' for 'cluster'");
         replaced(9, "volume   ss1:v1 capacity", "'capacity' is not a setting: expected key=value");
@@ -322,6 +323,46 @@ class TopologyParserTest {
     void duplicateAddress() {
         replaced(7, "storage ss2 address=127.0.0.1:7400 data=ss2", "address 127.0.0.1:7400 is already used on line 4");
         replaced(7, "storage ss2 address=127.0.0.1:7401 data=ss2", "address 127.0.0.1:7401 is already used on line 6");
+    }
+
+    @Test
+    void metricsAddressesOfDaemonsAndMounts() throws TopologyException {
+        List<String> lines = valid();
+        lines.set(3, "metadata address=127.0.0.1:7400 data=meta metrics=127.0.0.1:9400");
+        lines.set(5, "storage  ss1 address=127.0.0.1:7401 data=ss1 metrics=0.0.0.0:9401");
+        lines.add("mount    host1 metrics=127.0.0.1:9450");
+        lines.add("mount    host-2 metrics=10.0.0.9:9450 # another host, same port");
+        Topology t = parse(lines);
+        assertEquals(Optional.of(InetSocketAddress.createUnresolved("127.0.0.1", 9400)), t.metadata().metrics());
+        assertEquals(Optional.of(InetSocketAddress.createUnresolved("0.0.0.0", 9401)),
+                t.storage(new StorageId("ss1")).metrics());
+        assertEquals(Optional.empty(), t.storage(new StorageId("ss2")).metrics(), "metrics= is optional");
+        assertEquals(Optional.of(InetSocketAddress.createUnresolved("127.0.0.1", 9450)), t.mountMetrics("host1"));
+        assertEquals(Optional.of(InetSocketAddress.createUnresolved("10.0.0.9", 9450)), t.mountMetrics("host-2"));
+        assertEquals(Optional.empty(), t.mountMetrics("host3"), "a mount not declared serves no metrics");
+        assertEquals(2, t.mounts().size());
+    }
+
+    @Test
+    void badMetricsAddresses() {
+        replaced(6, "storage ss1 address=127.0.0.1:7401 data=ss1 metrics=127.0.0.1",
+                "metrics '127.0.0.1' is invalid: expected HOST:PORT with a port in 1..65535");
+        List<String> clash = valid();
+        clash.set(3, "metadata address=127.0.0.1:7400 data=meta metrics=127.0.0.1:7401");
+        assertError(clash, NAME + ":6: ", "address 127.0.0.1:7401 is already used on line 4: expected each daemon"
+                + " and each metrics server on its own port");
+        replaced(6, "storage ss1 address=127.0.0.1:7401 data=ss1 metrics=127.0.0.1:7401",
+                "metrics 127.0.0.1:7401 is already used on line 6");
+        inserted(18, "mount host1", "'mount' needs metrics=...");
+        inserted(18, "mount metrics=127.0.0.1:9450", "'mount' needs an id right after it");
+        inserted(18, "mount Host1 metrics=127.0.0.1:9450", "mount id 'Host1' is invalid");
+        inserted(18, "mount host1 metrics=127.0.0.1:9450 data=x", "unknown setting 'data' for 'mount': expected one of [metrics]");
+        List<String> twice = valid();
+        twice.add("mount host1 metrics=127.0.0.1:9450");
+        twice.add("mount host1 metrics=127.0.0.1:9451");
+        assertError(twice, NAME + ":19: ", "mount host1 is declared twice");
+        inserted(1, "mounts host1 metrics=127.0.0.1:9450",
+                "unknown keyword 'mounts': expected one of cluster, metadata, storage, volume, pair, mount");
     }
 
     @Test

@@ -63,6 +63,7 @@ public final class ClusterCache {
                     .maximumWeight(maxBytes)
                     .weigher((Key k, byte[] v) -> v.length + ENTRY_OVERHEAD)
                     .executor(Runnable::run)
+                    .recordStats()
                     .build();
             this.map = cache.asMap();
         }
@@ -166,6 +167,16 @@ public final class ClusterCache {
     /** Cluster lookups that went to the disk (or to the master). */
     public long misses() {
         return misses.sum();
+    }
+
+    /** Clusters evicted to stay within the bound. */
+    public long evictions() {
+        return cache == null ? 0 : cache.stats().evictionCount();
+    }
+
+    /** Bytes (with each entry's bookkeeping) evicted to stay within the bound. */
+    public long evictedBytes() {
+        return cache == null ? 0 : cache.stats().evictionWeight();
     }
 
     /** The memory held now: cached bytes plus the bookkeeping of each entry. */

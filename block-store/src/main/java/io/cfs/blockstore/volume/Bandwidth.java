@@ -43,6 +43,7 @@ public final class Bandwidth {
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     private boolean scheduled;
     private boolean closed;
+    private long waits;
 
     /** @param bytesPerSecond the limit; 0 is unlimited */
     public Bandwidth(long bytesPerSecond, Ticker ticker, Scheduler scheduler) {
@@ -62,6 +63,11 @@ public final class Bandwidth {
     /** Gives back the reservation of an admitted request once it is done. */
     public void refund(long bytes) {
         bucket.refund(bytes);
+    }
+
+    /** Requests that had to wait for the limit since start. */
+    public synchronized long waits() {
+        return waits;
     }
 
     /** The number of requests waiting. */
@@ -85,6 +91,7 @@ public final class Bandwidth {
                 refused = null;
             } else {
                 waiting.add(new Waiter(bytes, admitted, rejected));
+                waits++;
                 refused = closed ? drainAll() : scheduleLocked(bucket.delayNanos());
             }
         }

@@ -67,6 +67,9 @@ class ClusterCacheTest {
         }
         assertTrue(cache.bytes() >= 5L * CLUSTER, "still caches: " + cache.bytes());
         assertEquals(bound, cache.maxBytes());
+        long held = cache.bytes() / (CLUSTER + ClusterCache.ENTRY_OVERHEAD);
+        assertEquals(1000 - held, cache.evictions(), "every cluster not held was evicted");
+        assertEquals(cache.evictions() * (CLUSTER + ClusterCache.ENTRY_OVERHEAD), cache.evictedBytes());
     }
 
     @Test

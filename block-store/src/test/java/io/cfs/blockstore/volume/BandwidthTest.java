@@ -72,6 +72,7 @@ class BandwidthTest {
         admit(b, 1, "d");
         assertEquals(List.of("a", "b"), log);
         assertEquals(2, b.waiting());
+        assertEquals(2, b.waits());
         assertEquals(1, scheduled.size(), "one re-check scheduled for the queue, not one per request");
         assertTrue(delays.get(0) <= TimeUnit.MILLISECONDS.toNanos(Bandwidth.MAX_RECHECK_MILLIS));
 
@@ -86,6 +87,7 @@ class BandwidthTest {
         runScheduled();
         assertEquals(List.of("a", "b", "c", "d"), log, "c and d in order once the balance is positive");
         assertEquals(0, b.waiting());
+        assertEquals(2, b.waits(), "the count of waits stays");
         assertTrue(scheduled.isEmpty(), "nothing waits: nothing scheduled");
     }
 

@@ -43,6 +43,9 @@ import io.cfs.protocol.rpc.RpcClient;
 import io.cfs.protocol.rpc.Transport;
 import io.cfs.topology.PairSpec;
 import io.cfs.topology.Topology;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -58,6 +61,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +100,9 @@ public final class CfsClient implements AutoCloseable {
     /** Open inodes on this host. Bounded by the handles. */
     private final Map<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
     private final AtomicLong handleIds = new AtomicLong();
+    /** Parts of reads served from a handle's read-ahead buffer or its prefetch, and those that had to fetch. */
+    private final LongAdder readAheadHits = new LongAdder();
+    private final LongAdder readAheadMisses = new LongAdder();
     /**
      * Size and mtime of each file as this host's page cache last saw it: an open of an unchanged file
      * keeps the kernel's cache (many viewers of one video), a changed one drops it (close-to-open).
@@ -480,10 +487,15 @@ public final class CfsClient implements AutoCloseable {
                     int length = (int) Math.min(sequential ? options.readAhead() : wanted - done, size - start);
                     h.readAhead = takePrefetch(h, start, generation);
                     if (h.readAhead == null) {
+                        readAheadMisses.increment();
                         h.readAhead = fetch(h, start, length);
+                    } else {
+                        readAheadHits.increment();
                     }
                     h.readAheadOffset = start;
                     h.readAheadGeneration = generation;
+                } else {
+                    readAheadHits.increment();
                 }
                 int from = (int) (at - h.readAheadOffset);
                 int n = Math.min(wanted - done, h.readAhead.readableBytes() - from);
@@ -1020,6 +1032,22 @@ public final class CfsClient implements AutoCloseable {
 
     private Timespec now() {
         return Timespec.of(clock.instant());
+    }
+
+    /**
+     * Registers the client's meters: {@code cfs_client_readahead_hits_total} and {@code _misses_total}
+     * (parts of reads served from a handle's read-ahead or prefetch, or that had to fetch),
+     * {@code cfs_client_open_handles} (the File Management Table) and {@code cfs_client_open_files}.
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        FunctionCounter.builder("cfs.client.readahead.hits", readAheadHits, LongAdder::sum)
+                .description("parts of reads served from the read-ahead buffer or the prefetch").register(registry);
+        FunctionCounter.builder("cfs.client.readahead.misses", readAheadMisses, LongAdder::sum)
+                .description("parts of reads that had to fetch from a storage system").register(registry);
+        Gauge.builder("cfs.client.open.handles", handles, Map::size)
+                .description("open handles (the File Management Table)").register(registry);
+        Gauge.builder("cfs.client.open.files", openFiles, Map::size)
+                .description("files open on this host").register(registry);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.cfs.protocol.message.DirEntry;
 import io.cfs.protocol.message.FileAttr;
 import io.cfs.protocol.message.FileType;
 import io.cfs.protocol.message.StatFsReply;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
@@ -40,25 +41,30 @@ public final class CfsFuse extends FuseStubFS {
 
     private final CfsClient client;
     private final int blockSize;
-    private final FuseCall call = new FuseCall();
+    private final FuseCall call;
     private final Supplier<Caller> caller;
 
     /** Who made a request: the owner of the inodes it creates. */
     public record Caller(int uid, int gid) {}
 
-    /** The driver as mounted: the caller of each request is taken from its FUSE context. */
-    public CfsFuse(CfsClient client, int blockSize) {
-        this(client, blockSize, null);
+    /**
+     * The driver as mounted: the caller of each request is taken from its FUSE context.
+     *
+     * @param registry where each callback's count, latency, errors and bytes go (see {@link FuseCall})
+     */
+    public CfsFuse(CfsClient client, int blockSize, MeterRegistry registry) {
+        this(client, blockSize, null, registry);
     }
 
     /**
      * @param caller who makes each request, or null for the FUSE context's uid and gid (which
      *               exists only inside a callback of a mounted file system; tests supply their own)
      */
-    CfsFuse(CfsClient client, int blockSize, Supplier<Caller> caller) {
+    CfsFuse(CfsClient client, int blockSize, Supplier<Caller> caller, MeterRegistry registry) {
         this.client = client;
         this.blockSize = blockSize;
         this.caller = caller != null ? caller : this::contextCaller;
+        this.call = new FuseCall(registry);
     }
 
     /** Per-operation counts and latencies so far. */

@@ -46,6 +46,12 @@ final class Errno {
         return -TABLE.get(code);
     }
 
+    /** The symbolic name of a (positive) errno, such as ENOENT, or errno-N when the platform has none. */
+    static String name(int errno) {
+        jnr.constants.platform.Errno e = jnr.constants.platform.Errno.valueOf(errno);
+        return e == jnr.constants.platform.Errno.__UNKNOWN_CONSTANT__ ? "errno-" + errno : e.name();
+    }
+
     static int eio() {
         return -ErrorCodes.EIO();
     }

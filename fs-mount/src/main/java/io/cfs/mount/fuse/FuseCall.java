@@ -1,15 +1,25 @@
 package io.cfs.mount.fuse;
 
+import io.cfs.metrics.Latency;
 import io.cfs.protocol.CfsException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The wrapper every FUSE callback goes through: it runs the call, logs it at debug, counts and
  * times it per operation, and maps exceptions to errno in one place ({@link Errno}).
+ *
+ * <p>Meters: {@code cfs_fuse_requests_seconds{op}} (a latency histogram per callback),
+ * {@code cfs_fuse_errors_total{op,errno}} (callbacks that returned an error, by its name) and
+ * {@code cfs_fuse_bytes_total{op}} (bytes that read and write returned). They are made once per
+ * operation (and per errno seen), so a call allocates none.
  */
 final class FuseCall {
     private static final Logger log = LoggerFactory.getLogger(FuseCall.class);
@@ -20,8 +30,33 @@ final class FuseCall {
         int run() throws Exception;
     }
 
-    /** Calls and total nanoseconds per operation name; a fixed set of names, so bounded. */
-    private final Map<String, LongAdder[]> stats = new ConcurrentHashMap<>();
+    /** The meters of one callback. */
+    private static final class OpMeters {
+        final String op;
+        final Timer latency;
+        /** Bytes moved, for read and write only. */
+        final Counter bytes;
+        /** Errors by errno (positive); the boxes of small ints are cached, so a lookup allocates nothing. */
+        final Map<Integer, Counter> errors = new ConcurrentHashMap<>();
+
+        OpMeters(String op, MeterRegistry registry) {
+            this.op = op;
+            this.latency = Latency.timer("cfs.fuse.requests").description("FUSE callbacks served, and their latency")
+                    .tag("op", op).register(registry);
+            this.bytes = op.equals("read") || op.equals("write")
+                    ? Counter.builder("cfs.fuse.bytes").baseUnit("bytes").tag("op", op)
+                            .description("bytes returned by read and write callbacks").register(registry)
+                    : null;
+        }
+    }
+
+    private final MeterRegistry registry;
+    /** A fixed set of callback names, so bounded. */
+    private final Map<String, OpMeters> ops = new ConcurrentHashMap<>();
+
+    FuseCall(MeterRegistry registry) {
+        this.registry = registry;
+    }
 
     int run(String op, String path, Body body) {
         long start = System.nanoTime();
@@ -40,25 +75,39 @@ final class FuseCall {
             result = Errno.eio();
         }
         long nanos = System.nanoTime() - start;
-        LongAdder[] s = stats.get(op);
-        if (s == null) {
-            s = stats.computeIfAbsent(op, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        OpMeters m = ops.get(op);
+        if (m == null) {
+            m = ops.computeIfAbsent(op, k -> new OpMeters(k, registry));
         }
-        s[0].increment();
-        s[1].add(nanos);
+        m.latency.record(nanos, TimeUnit.NANOSECONDS);
+        if (result < 0) {
+            error(m, -result).increment();
+        } else if (m.bytes != null) {
+            m.bytes.increment(result);
+        }
         if (log.isTraceEnabled()) {
             log.trace("{} {} -> {} in {} us", op, path, result, nanos / 1000);
         }
         return result;
     }
 
+    private Counter error(OpMeters m, int errno) {
+        Counter c = m.errors.get(errno);
+        if (c == null) {
+            c = m.errors.computeIfAbsent(errno, e -> Counter.builder("cfs.fuse.errors")
+                    .description("FUSE callbacks that returned an error, by errno").tag("op", m.op)
+                    .tag("errno", Errno.name(e)).register(registry));
+        }
+        return c;
+    }
+
     /** "op calls avg_us" per operation, for the log at unmount. */
     String summary() {
         StringBuilder sb = new StringBuilder();
-        stats.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            long calls = e.getValue()[0].sum();
-            sb.append(String.format("%s=%d calls/%d us avg ", e.getKey(), calls,
-                    calls == 0 ? 0 : e.getValue()[1].sum() / calls / 1000));
+        new TreeMap<>(ops).forEach((op, m) -> {
+            long calls = m.latency.count();
+            sb.append(String.format("%s=%d calls/%d us avg ", op, calls,
+                    calls == 0 ? 0 : (long) m.latency.totalTime(TimeUnit.MICROSECONDS) / calls));
         });
         return sb.toString().trim();
     }

@@ -7,7 +7,9 @@ import static io.cfs.mount.fuse.Fuse.O_RDWR;
 import static io.cfs.mount.fuse.Fuse.O_TRUNC;
 import static io.cfs.mount.fuse.Fuse.O_WRONLY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +107,35 @@ class DataCallbacksTest {
             assertEquals(0, fuse.fs.unlink(p));
             i++;
         }
+    }
+
+    @Test
+    void metersCountCallbacksBytesErrorsAndReadAhead() {
+        Fuse host = cluster.fuse("meters");
+        String p = path("sync", "f");
+        byte[] data = Data.random(3 * MIB + 5, 9);
+        host.put(p, data);
+        FuseFileInfo fi = host.open(p, O_RDONLY);
+        assertEquals(1.0, host.meters.get("cfs.client.open.handles").gauge().value());
+        Data.assertSame(data, host.readAll(fi, 128 * KIB), "read back");
+        host.close(fi);
+        assertEquals(-2, host.fs.getattr(p + ".missing", Fuse.newStat()), "ENOENT");
+
+        SimpleMeterRegistry m = host.meters;
+        long reads = m.get("cfs.fuse.requests").tag("op", "read").timer().count();
+        assertEquals(data.length / (128 * KIB) + 2, reads, "reads of 128 KiB, the short last one and the one at the end");
+        assertEquals(data.length, m.get("cfs.fuse.bytes").tag("op", "read").counter().count());
+        assertEquals(data.length, m.get("cfs.fuse.bytes").tag("op", "write").counter().count());
+        assertEquals(1, m.get("cfs.fuse.errors").tags("op", "getattr", "errno", "ENOENT").counter().count());
+        assertEquals(1, m.get("cfs.fuse.requests").tag("op", "create").timer().count());
+        assertTrue(m.get("cfs.fuse.requests").tag("op", "read").timer().totalTime(TimeUnit.NANOSECONDS) > 0);
+        double hits = m.get("cfs.client.readahead.hits").functionCounter().count();
+        double misses = m.get("cfs.client.readahead.misses").functionCounter().count();
+        assertTrue(misses >= 1, "the first read fetches");
+        assertTrue(hits > misses, "a sequential reader is served mostly from read-ahead: " + hits + " hits, "
+                + misses + " misses");
+        assertEquals(0.0, m.get("cfs.client.open.handles").gauge().value(), "closed");
+        host.client.close();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.protocol.ErrorCode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 class ErrnoTest {
@@ -33,7 +34,8 @@ class ErrnoTest {
 
     @Test
     void theWrapperTurnsFailuresIntoErrnoAndPassesCountsThrough() {
-        FuseCall call = new FuseCall();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        FuseCall call = new FuseCall(meters);
         assertEquals(4096, call.run("read", "/f", () -> 4096));
         assertEquals(-2, call.run("getattr", "/f", () -> {
             throw new io.cfs.protocol.CfsException(ErrorCode.NOT_FOUND, "no entry 'f'");
@@ -42,5 +44,17 @@ class ErrnoTest {
             throw new IllegalStateException("bug");
         }));
         assertTrue(call.summary().contains("getattr=1 calls"), call.summary());
+        assertEquals(1, meters.get("cfs.fuse.errors").tags("op", "getattr", "errno", "ENOENT").counter().count());
+        assertEquals(1, meters.get("cfs.fuse.errors").tags("op", "write", "errno", "EIO").counter().count());
+        assertEquals(4096, meters.get("cfs.fuse.bytes").tag("op", "read").counter().count());
+        assertEquals(0, meters.get("cfs.fuse.bytes").tag("op", "write").counter().count(), "a failed write moved none");
+        assertEquals(1, meters.get("cfs.fuse.requests").tag("op", "write").timer().count());
+    }
+
+    @Test
+    void errnoNames() {
+        assertEquals("ENOENT", Errno.name(2));
+        assertEquals("EIO", Errno.name(5));
+        assertEquals("errno-4000", Errno.name(4000));
     }
 }

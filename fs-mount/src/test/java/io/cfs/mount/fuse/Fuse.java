@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.mount.client.CfsClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,10 +37,12 @@ final class Fuse {
 
     final CfsClient client;
     final CfsFuse fs;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     Fuse(CfsClient client, int blockSize) {
         this.client = client;
-        this.fs = new CfsFuse(client, blockSize, () -> new CfsFuse.Caller(UID, GID));
+        this.fs = new CfsFuse(client, blockSize, () -> new CfsFuse.Caller(UID, GID), meters);
+        client.bindMetrics(meters);
     }
 
     static Pointer memory(int bytes) {

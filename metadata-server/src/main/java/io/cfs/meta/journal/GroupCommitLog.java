@@ -1,12 +1,17 @@
 package io.cfs.meta.journal;
 
 import io.cfs.meta.namespace.Operation;
+import io.cfs.metrics.Latency;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -68,14 +73,18 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
     private IOException failure;
     private long records;
     private long fsyncs;
+    private final Timer commits;
+    private final DistributionSummary batches;
 
     /**
+     * @param registry      where the commit latency ({@code cfs_journal_commit_seconds}: one write
+     *                      and its fsync) and the batch sizes ({@code cfs_journal_batch_records}) go
      * @param file          a recovered journal
      * @param limit         how many operations may wait before {@link #submit} refuses more
      * @param snapshotEvery how many records between snapshots
      */
-    public GroupCommitLog(String name, Journal file, int limit, long snapshotEvery, Listener<E> listener,
-                          Snapshotter snapshotter) {
+    public GroupCommitLog(String name, MeterRegistry registry, Journal file, int limit, long snapshotEvery,
+                          Listener<E> listener, Snapshotter snapshotter) {
         if (snapshotEvery < 1) {
             throw new IllegalArgumentException("snapshot every " + snapshotEvery + " records: expected at least 1");
         }
@@ -84,6 +93,11 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         this.snapshotEvery = snapshotEvery;
         this.listener = listener;
         this.snapshotter = snapshotter;
+        this.commits = Latency.timer("cfs.journal.commit")
+                .description("journal writes, each one write and one fsync of a batch of operations").register(registry);
+        this.batches = DistributionSummary.builder("cfs.journal.batch").baseUnit("records")
+                .description("operations made durable by one fsync").serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024)
+                .register(registry);
         this.writer = new Thread(this::run, name + "-journal");
         writer.setDaemon(true);
     }
@@ -144,12 +158,15 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
             for (E e : batch) {
                 ops.add(e.operation());
             }
+            long start = System.nanoTime();
             try {
                 file.append(ops);
             } catch (IOException | RuntimeException e) {
                 fail(batch, e instanceof IOException io ? io : new IOException(e.toString(), e));
                 return;
             }
+            commits.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            batches.record(batch.size());
             lock.lock();
             try {
                 records += batch.size();

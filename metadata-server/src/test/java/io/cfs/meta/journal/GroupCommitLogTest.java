@@ -13,6 +13,7 @@ import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.Timespec;
 import io.cfs.topology.Topology;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GroupCommitLogTest {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
     @TempDir
     Path dir;
 
@@ -57,7 +60,7 @@ class GroupCommitLogTest {
         CountDownLatch firstDurable = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<Item> durable = Collections.synchronizedList(new ArrayList<>());
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 1000, 1_000_000, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", registry, open(), 1000, 1_000_000, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 durable.addAll(batch);
@@ -95,6 +98,9 @@ class GroupCommitLogTest {
         release.countDown();
         log.close();
         assertEquals(new GroupCommitLog.Stats(201, 2), log.stats(), "200 operations from 4 threads in one fsync");
+        assertEquals(2, registry.get("cfs.journal.commit").timer().count(), "each fsync is timed");
+        assertEquals(201, registry.get("cfs.journal.batch").summary().totalAmount(), "every record is counted");
+        assertEquals(200, registry.get("cfs.journal.batch").summary().max());
         assertEquals(201, durable.size());
         for (int i = 1; i <= 200; i++) {
             expected.add(item(i));
@@ -112,7 +118,7 @@ class GroupCommitLogTest {
     void aFullQueueRefusesClientsButNotTheServer() throws Exception {
         CountDownLatch firstDurable = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", open(), 2, 1_000_000, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", registry, open(), 2, 1_000_000, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 firstDurable.countDown();
@@ -147,7 +153,7 @@ class GroupCommitLogTest {
     void aFailedWriteFailsTheBatchAndEverythingAfter() throws Exception {
         Journal file = open();
         CompletableFuture<List<Item>> failed = new CompletableFuture<>();
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", file, 100, 1_000_000, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", registry, file, 100, 1_000_000, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 failed.completeExceptionally(new AssertionError("a closed file cannot be written"));
@@ -174,7 +180,7 @@ class GroupCommitLogTest {
         Namespace ns = new Namespace(topology(), file.created());
         Semaphore applied = new Semaphore(0);
         List<Long> snapshots = new ArrayList<>();
-        GroupCommitLog<Item> log = new GroupCommitLog<>("test", file, 100, 50, new GroupCommitLog.Listener<>() {
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", registry, file, 100, 50, new GroupCommitLog.Listener<>() {
             @Override
             public void durable(List<Item> batch) {
                 batch.forEach(i -> ns.apply(i.operation()));

@@ -5,15 +5,21 @@ import io.cfs.protocol.Envelope;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
 import io.cfs.protocol.message.DataMessage;
+import io.cfs.protocol.Opcode;
 import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -56,6 +62,16 @@ public final class RpcServer implements AutoCloseable {
     /** Binds {@code address} (port 0 picks a free port) and starts serving. */
     public static RpcServer start(String name, InetSocketAddress address, int ioThreads,
                                   ClusterCredentials credentials, RequestHandler handler) throws InterruptedException {
+        return start(name, address, ioThreads, credentials, handler, new SimpleMeterRegistry());
+    }
+
+    /**
+     * Binds {@code address} (port 0 picks a free port) and starts serving, recording requests,
+     * latencies, bytes and connections into {@code registry} (see {@link RpcMetrics}).
+     */
+    public static RpcServer start(String name, InetSocketAddress address, int ioThreads, ClusterCredentials credentials,
+                                  RequestHandler handler, MeterRegistry registry) throws InterruptedException {
+        RpcMetrics metrics = new RpcMetrics(registry);
         EventLoopGroup boss = Transport.newEventLoopGroup(name + "-accept", 1);
         EventLoopGroup workers = Transport.newEventLoopGroup(name + "-io", ioThreads);
         ConnectionLimit limit = new ConnectionLimit(name, credentials.maxConnections());
@@ -78,6 +94,7 @@ public final class RpcServer implements AutoCloseable {
                             ChannelPipeline p = ch.pipeline();
                             credentials.serverTls().ifPresent(tls -> p.addLast("tls", tls.newHandler(ch.alloc())));
                             MessageCodec.install(p, Handshake.MAX_FRAME);
+                            p.addAfter("frame", "meter", new FrameMeter(metrics));
                             p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS) {
                                 @Override
                                 protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent e) {
@@ -87,7 +104,7 @@ public final class RpcServer implements AutoCloseable {
                                 }
                             });
                             p.addLast("auth", new ServerAuthenticator(name, credentials));
-                            p.addLast("dispatch", new Dispatcher(name, handler));
+                            p.addLast("dispatch", new Dispatcher(name, handler, metrics));
                         }
                     })
                     .bind(address).sync().channel();
@@ -145,15 +162,66 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts whole frames by opcode, between the framing and the codec: inbound it sees each
+     * request frame (without its length field), outbound the codec's header buffer (whose length
+     * field counts the data buffers that follow it) and then those data buffers.
+     */
+    private static final class FrameMeter extends ChannelDuplexHandler {
+        private final RpcMetrics metrics;
+        /** Bytes of the frame being written still to come in data buffers (event loop only). */
+        private long pendingData;
+
+        FrameMeter(RpcMetrics metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf frame && frame.readableBytes() >= 2) {
+                metrics.received(frame.getUnsignedShort(frame.readerIndex()), frame.readableBytes() + 4);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof ByteBuf buf) {
+                if (pendingData > 0) {
+                    pendingData -= buf.readableBytes();
+                } else if (buf.readableBytes() >= 6) {
+                    int frame = buf.getInt(buf.readerIndex()) + 4;
+                    metrics.sent(buf.getUnsignedShort(buf.readerIndex() + 4), frame);
+                    pendingData = frame - buf.readableBytes();
+                }
+            }
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            metrics.connected();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            metrics.disconnected();
+            ctx.fireChannelInactive();
+        }
+    }
+
     private static final class Dispatcher extends SimpleChannelInboundHandler<Envelope> {
         private final String name;
         private final RequestHandler handler;
         private boolean closing;
+        private final RpcMetrics metrics;
 
-        Dispatcher(String name, RequestHandler handler) {
+        Dispatcher(String name, RequestHandler handler, RpcMetrics metrics) {
             super(false);
             this.name = name;
             this.handler = handler;
+            this.metrics = metrics;
         }
 
         @Override
@@ -164,7 +232,12 @@ public final class RpcServer implements AutoCloseable {
                 }
                 return;
             }
+            long start = System.nanoTime();
             Channel ch = ctx.channel();
+            Opcode op = request.message().opcode();
+            if (log.isTraceEnabled()) {
+                log.trace("{}: {} #{} from {}", name, op, request.requestId(), ch.remoteAddress());
+            }
             CompletionStage<? extends Message> reply;
             try {
                 reply = handler.handle(ch, request.message());
@@ -173,8 +246,34 @@ public final class RpcServer implements AutoCloseable {
             }
             reply.whenComplete((message, error) -> {
                 Message out = error == null ? message : toError(request, error);
-                ch.writeAndFlush(new Envelope(request.requestId(), out))
-                        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+                // recorded before the reply goes out, so a client that has its reply sees it counted
+                metrics.answered(op, out instanceof ErrorReply e ? e.code() : null, System.nanoTime() - start);
+                if (ch.eventLoop().inEventLoop()) {
+                    send(ch, new Envelope(request.requestId(), out));
+                } else {
+                    ch.eventLoop().execute(() -> send(ch, new Envelope(request.requestId(), out)));
+                }
+            });
+        }
+
+        /**
+         * Writes a reply on the event loop. A connection closed meanwhile has lost its codec, so the
+         * reply's data would never be released by the write: release it here and drop the reply.
+         */
+        private void send(Channel ch, Envelope reply) {
+            if (!ch.isActive()) {
+                if (reply.message() instanceof DataMessage d) {
+                    d.data().release();
+                }
+                log.debug("{}: dropping the reply to #{}: the connection from {} is closed", name,
+                        reply.requestId(), ch.remoteAddress());
+                return;
+            }
+            ch.writeAndFlush(reply).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    log.debug("{}: reply to #{} not sent to {}: {}", name, reply.requestId(), ch.remoteAddress(),
+                            f.cause().toString());
+                }
             });
         }
 
@@ -199,6 +298,7 @@ public final class RpcServer implements AutoCloseable {
             }
             closing = true;
             if (cause instanceof DecoderException) {
+                metrics.malformed();
                 log.warn("{}: closing connection from {}: malformed frame: {}", name, ctx.channel().remoteAddress(),
                         cause.getMessage());
             } else {

@@ -31,6 +31,8 @@ import io.cfs.protocol.message.StatFsRequest;
 import io.cfs.protocol.message.Timespec;
 import io.cfs.protocol.message.WriteDataRequest;
 import io.cfs.topology.VolumeId;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -79,6 +81,7 @@ class RpcTest {
 
     private static EventLoopGroup clientGroup;
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeAll
     static void startClientGroup() {
@@ -150,7 +153,7 @@ class RpcTest {
     }
 
     private RpcServer server(InetSocketAddress address, RequestHandler handler) throws InterruptedException {
-        RpcServer s = RpcServer.start("test-server", address, 1, CREDENTIALS, handler);
+        RpcServer s = RpcServer.start("test-server", address, 1, CREDENTIALS, handler, registry);
         resources.push(s);
         return s;
     }
@@ -176,6 +179,46 @@ class RpcTest {
         RpcClient c = client(s.address(), LONG);
         assertEquals(new AttrReply(attr(5)), c.call(new GetAttrRequest(5), AttrReply.class));
         assertEquals(new OkReply(), c.call(new CloseRequest(0), OkReply.class));
+    }
+
+    @Test
+    void metersCountRequestsResultsBytesAndConnections() throws Exception {
+        RpcServer s = server();
+        RpcClient c = client(s.address(), LONG);
+        assertEquals(new AttrReply(attr(5)), c.call(new GetAttrRequest(5), AttrReply.class));
+        assertEquals(new AttrReply(attr(6)), c.call(new GetAttrRequest(6), AttrReply.class));
+        assertEquals(ErrorCode.NOT_FOUND, callFails(c, new LookupRequest(1, "missing")).code());
+        assertEquals(ErrorCode.INTERNAL, callFails(c, new RemoveRequest(1, "x", false)).code());
+        ByteBuf data = ByteBufAllocator.DEFAULT.buffer(10_000).writeZero(10_000);
+        c.call(new WriteDataRequest(new VolumeId("v1"), 0, data), DataReply.class).data().release();
+
+        assertEquals(2, timer("GET_ATTR", "ok").count());
+        assertTrue(timer("GET_ATTR", "ok").totalTime(TimeUnit.NANOSECONDS) > 0);
+        assertEquals(1, timer("LOOKUP", "not_found").count());
+        assertEquals(1, timer("REMOVE", "internal").count());
+        assertEquals(1, timer("WRITE_DATA", "ok").count());
+        assertTrue(registry.find("cfs.rpc.server.requests").tags("op", "LOOKUP", "result", "ok").timer() == null,
+                "no series for a result that never happened");
+        // whole frames: length field, opcode, request id, then the body (WRITE_DATA: volume, offset, data)
+        assertEquals(4 + 2 + 8 + (2 + 2) + 8 + 10_000, bytes("cfs.rpc.server.received", "WRITE_DATA"));
+        assertTrue(bytes("cfs.rpc.server.sent", "DATA") >= 10_000, "the DATA reply carries the data back");
+        assertEquals(2 * (4 + 2 + 8 + 8), bytes("cfs.rpc.server.received", "GET_ATTR"));
+        assertTrue(bytes("cfs.rpc.server.sent", "ERROR") > 0);
+        assertEquals(1, registry.get("cfs.rpc.server.connections").gauge().value());
+        c.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (registry.get("cfs.rpc.server.connections").gauge().value() != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, registry.get("cfs.rpc.server.connections").gauge().value(), "closed connections are not open");
+    }
+
+    private Timer timer(String op, String result) {
+        return registry.get("cfs.rpc.server.requests").tags("op", op, "result", result).timer();
+    }
+
+    private double bytes(String name, String op) {
+        return registry.get(name).tag("op", op).counter().count();
     }
 
     @Test
@@ -410,6 +453,7 @@ class RpcTest {
             raw.getOutputStream().flush();
             assertClosedByPeer(raw.getInputStream());
         }
+        assertEquals(1, registry.get("cfs.rpc.server.malformed.frames").counter().count());
         assertEquals(new AttrReply(attr(2)), good.call(new GetAttrRequest(2), AttrReply.class));
         // And a new connection is accepted as usual.
         RpcClient other = client(s.address(), LONG);

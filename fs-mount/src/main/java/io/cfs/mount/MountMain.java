@@ -29,7 +29,8 @@ public final class MountMain implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "cluster topology file")
     Path config;
 
-    @Option(names = "--id", defaultValue = "host", paramLabel = "ID", description = "this client's id (a host name)")
+    @Option(names = "--id", paramLabel = "ID",
+            description = "this client's id in the metadata server's sessions (default: this host's name)")
     String id;
 
     @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
@@ -37,7 +38,11 @@ public final class MountMain implements Callable<Integer> {
     long timeoutSeconds;
 
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
-            description = "extra FUSE mount options, comma separated (e.g. allow_other,ro)")
+            description = {"mount options, comma separated, as mount(8) and FUSE take them: ro (refuse every change "
+                    + "with EROFS), allow_other (every user may use the mount, not only the one who mounted it), "
+                    + "nosuid, nodev, noexec, uid=, gid=, umask=, ... fstab's own (defaults, _netdev, nofail, noauto, "
+                    + "x-*) are accepted and dropped; an unknown option is refused.",
+                    "Always on: " + MountOptions.DEFAULTS_TEXT})
     List<String> extraOptions = new ArrayList<>();
 
     @Option(names = "--single-threaded", description = "serve FUSE requests on one thread")
@@ -64,13 +69,23 @@ public final class MountMain implements Callable<Integer> {
             System.err.println("cfs mount: " + e.getMessage());
             return 2;
         }
+        if (id == null) {
+            id = java.net.InetAddress.getLocalHost().getHostName();
+        }
+        MountOptions options;
+        try {
+            options = MountOptions.parse(extraOptions);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cfs mount: " + e.getMessage());
+            return 2;
+        }
         Path target = mountPoint.toAbsolutePath().normalize();
         if (!MountPoints.prepare(target)) {
             return 1;
         }
-        ClientOptions options = new ClientOptions(Duration.ofSeconds(timeoutSeconds), ClientOptions.DEFAULTS.writeBuffer(),
-                ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
-        CfsClient client = new CfsClient(topology, options, Clock.systemUTC(), id);
+        ClientOptions clientOptions = new ClientOptions(Duration.ofSeconds(timeoutSeconds),
+                ClientOptions.DEFAULTS.writeBuffer(), ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
+        CfsClient client = new CfsClient(topology, clientOptions, Clock.systemUTC(), id);
         try {
             client.getattr("/");
         } catch (CfsException e) {
@@ -85,15 +100,8 @@ public final class MountMain implements Callable<Integer> {
                     + " mount with -Dfile.encoding=UTF-8 -Dsun.jnu.encoding=UTF-8 (or in a UTF-8 locale)",
                     java.nio.charset.Charset.defaultCharset());
         }
-        CfsFuse fs = new CfsFuse(client, topology.blockSize());
-        // attr_timeout=0: the kernel asks for attributes each time, so a hard link's count, a size
-        // another host committed, or a chmod are seen at once (the page cache is kept separately)
-        List<String> fuseArgs = new ArrayList<>(List.of("-o",
-                "big_writes,max_read=131072,attr_timeout=0,default_permissions,fsname=cfs,subtype=cfs"));
-        for (String o : extraOptions) {
-            fuseArgs.add("-o");
-            fuseArgs.add(o);
-        }
+        CfsFuse fs = new CfsFuse(client, topology.blockSize(), options.readOnly());
+        List<String> fuseArgs = new ArrayList<>(options.fuseArguments());
         if (singleThreaded) {
             fuseArgs.add("-s");
         }
@@ -102,7 +110,12 @@ public final class MountMain implements Callable<Integer> {
             fs.umount();
             client.close();
         }, "cfs-unmount"));
-        log.info("mounting CFS (metadata server {}) at {} as client {}", hostPort(topology), target, id);
+        if (!options.dropped().isEmpty()) {
+            log.info("mount options {} are mount(8)'s or fstab's and have no effect on the mount itself",
+                    options.dropped());
+        }
+        log.info("mounting CFS (metadata server {}) at {} as client {} with -o {}", hostPort(topology), target, id,
+                String.join(",", options.fuse()));
         fs.mount(target, true, false, fuseArgs.toArray(String[]::new));
         log.info("{} unmounted", target);
         return 0;

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The wrapper every FUSE callback goes through: it runs the call, logs it at debug, counts and
- * times it per operation, and maps exceptions to errno in one place ({@link Errno}).
+ * times it per operation, and maps exceptions to errno in one place ({@link Errno}). On a
+ * read-only mount it refuses every call that would change the file system with EROFS.
  */
 final class FuseCall {
     private static final Logger log = LoggerFactory.getLogger(FuseCall.class);
@@ -22,6 +23,28 @@ final class FuseCall {
 
     /** Calls and total nanoseconds per operation name; a fixed set of names, so bounded. */
     private final Map<String, LongAdder[]> stats = new ConcurrentHashMap<>();
+    private final boolean readOnly;
+
+    FuseCall() {
+        this(false);
+    }
+
+    /** @param readOnly refuse {@link #mutate} calls with EROFS (a mount with {@code -o ro}) */
+    FuseCall(boolean readOnly) {
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * A call that changes the file system: run like {@link #run}, or refused with EROFS on a
+     * read-only mount. The kernel already refuses most of them on a mount flagged read-only; this
+     * holds even if the flag is lifted ({@code mount -o remount,rw}) behind the client's back.
+     */
+    int mutate(String op, String path, Body body) {
+        return run(op, path, readOnly ? () -> {
+            log.debug("{} {}: refused, the mount is read-only", op, path);
+            return Errno.readOnly();
+        } : body);
+    }
 
     int run(String op, String path, Body body) {
         long start = System.nanoTime();

@@ -38,8 +38,13 @@ final class Fuse {
     final CfsFuse fs;
 
     Fuse(CfsClient client, int blockSize) {
+        this(client, blockSize, false);
+    }
+
+    /** @param readOnly the driver of a mount with {@code -o ro} */
+    Fuse(CfsClient client, int blockSize, boolean readOnly) {
         this.client = client;
-        this.fs = new CfsFuse(client, blockSize, () -> new CfsFuse.Caller(UID, GID));
+        this.fs = new CfsFuse(client, blockSize, readOnly, () -> new CfsFuse.Caller(UID, GID));
     }
 
     static Pointer memory(int bytes) {

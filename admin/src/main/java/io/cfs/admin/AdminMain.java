@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code cfs status|locate|set-pair|scrub}: the operator's commands, clients of the daemons like any other. */
-@Command(name = "cfs", mixinStandardHelpOptions = true,
+@Command(name = "cfs", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Administer a CFS cluster.",
         subcommands = {StatusCommand.class, LocateCommand.class, SetPairCommand.class, ScrubCommand.class})
 public final class AdminMain implements Runnable {

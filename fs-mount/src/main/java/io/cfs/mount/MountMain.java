@@ -21,8 +21,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cfs mount}: mounts the cluster at a directory through FUSE and serves it until SIGTERM. */
-@Command(name = "mount", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Mount a CFS cluster at MOUNTPOINT (runs in the foreground until SIGTERM or unmount).")
+@Command(name = "cfs mount", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Mount a CFS cluster at MOUNTPOINT; runs in the foreground until SIGTERM or umount. To mount "
+                + "in the background, with mount(8) or from /etc/fstab, use scripts/mount.cfs (see its --help).",
+                "Exit codes: 0 after a clean unmount, 1 the mount failed, 2 bad usage, options or topology."})
 public final class MountMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(MountMain.class);
 
@@ -37,7 +39,7 @@ public final class MountMain implements Callable<Integer> {
             description = "longest wait for any daemon before a call fails with EIO")
     long timeoutSeconds;
 
-    @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
+    @Option(names = "-o", paramLabel = "OPTIONS", split = ",", showDefaultValue = CommandLine.Help.Visibility.NEVER,
             description = {"mount options, comma separated, as mount(8) and FUSE take them: ro (refuse every change "
                     + "with EROFS), allow_other (every user may use the mount, not only the one who mounted it), "
                     + "nosuid, nodev, noexec, uid=, gid=, umask=, ... fstab's own (defaults, _netdev, nofail, noauto, "
@@ -48,7 +50,7 @@ public final class MountMain implements Callable<Integer> {
     @Option(names = "--single-threaded", description = "serve FUSE requests on one thread")
     boolean singleThreaded;
 
-    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "an existing empty directory")
+    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "an empty directory (created if missing)")
     Path mountPoint;
 
     public static void main(String[] args) {

@@ -1,5 +1,8 @@
 package io.cfs.admin;
 
+import io.cfs.protocol.CfsException;
+import io.cfs.topology.TopologyException;
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,9 +15,19 @@ public final class AdminMain implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs one command; returns its exit code. */
+    /**
+     * Runs one command; returns its exit code. What an operator can fix (a missing or bad topology
+     * file, a cluster that does not answer) is one line naming the command, not a stack trace:
+     * exit 2 for the topology, 1 for the rest.
+     */
     public static int run(String... args) {
-        return new CommandLine(new AdminMain()).execute(args);
+        return new CommandLine(new AdminMain()).setExecutionExceptionHandler((e, command, parsed) -> {
+            if (!(e instanceof IOException || e instanceof TopologyException || e instanceof CfsException)) {
+                throw e;
+            }
+            command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            return e instanceof TopologyException ? 2 : 1;
+        }).execute(args);
     }
 
     @Override

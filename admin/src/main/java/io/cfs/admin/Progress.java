@@ -73,6 +73,11 @@ final class Progress {
         }
     }
 
+    /** {@code n} more done, of the same total. */
+    void advance(long n) {
+        update(done + n, total);
+    }
+
     /** A line of its own (a finding, a result) that must not mix with the bar. */
     void println(String line) {
         if (barShown) {

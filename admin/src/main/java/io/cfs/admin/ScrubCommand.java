@@ -49,10 +49,8 @@ final class ScrubCommand implements Callable<Integer> {
     @Option(names = "--repair", description = "mark mismatched clusters invalid so the Sync Daemon re-copies them")
     boolean repair;
 
-    /** Clusters compared of all mirrors so far, of {@link #progressTotal}. */
+    /** Clusters compared of all mirrors' clusters in use. */
     private Progress progress;
-    private long progressDone;
-    private long progressTotal;
 
     @Override
     public Integer call() throws Exception {
@@ -64,7 +62,6 @@ final class ScrubCommand implements Callable<Integer> {
             }
             long clusterSize = c.topology.clusterSize();
             progress = Progress.onStdout("scrub", n -> Units.bytes(n * clusterSize));
-            progressTotal = total;
             progress.update(0, total);
             boolean clean = true;
             for (PairSpec pair : c.topology.sortedPairs()) {
@@ -118,12 +115,11 @@ final class ScrubCommand implements Callable<Integer> {
                         }
                     }
                 }
-                progressDone += count;
-                progress.update(progressDone, progressTotal);
+                progress.advance(count);
                 start = end;
             }
         } catch (CfsException e) {
-            progressDone += clusters.cardinality() - compared;
+            progress.advance(clusters.cardinality() - compared);
             progress.println("pair " + pair.id() + " mirror " + member + " (" + mirror + "): cannot read: "
                     + e.getMessage());
             return false;

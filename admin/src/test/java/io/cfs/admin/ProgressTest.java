@@ -100,5 +100,9 @@ class ProgressTest {
         bar.update(5, 20);
         assertTrue(output().endsWith("resync [######------------------]  25%  5 B / 20 B  5 B/s  3 s left\033[K"),
                 output());
+        clock.addAndGet(SECOND);
+        bar.advance(5);
+        assertTrue(output().endsWith("resync [############------------]  50%  10 B / 20 B  5 B/s  2 s left\033[K"),
+                output());
     }
 }

@@ -31,10 +31,21 @@ class ScriptsIT {
     private static Map<String, CommandSpec> picocliSubcommands() {
         Map<String, CommandSpec> all = new LinkedHashMap<>();
         all.put("metadata-server", new CommandLine(new MetadataServerMain()).getCommandSpec());
-        all.put("block-store", new CommandLine(new BlockStoreMain()).getCommandSpec());
+        all.put("block-store", new CommandLine(BlockStoreMain.class, ScriptsIT::instance).getCommandSpec());
         all.put("mount", new CommandLine(new MountMain()).getCommandSpec());
         new CommandLine(new AdminMain()).getSubcommands().forEach((name, c) -> all.put(name, c.getCommandSpec()));
         return all;
+    }
+
+    /** A command object, also of a class whose constructor takes its error stream (BlockStoreMain). */
+    private static <K> K instance(Class<K> type) throws Exception {
+        try {
+            return CommandLine.defaultFactory().create(type);
+        } catch (Exception noDefaultConstructor) {
+            var constructor = type.getDeclaredConstructor(java.io.PrintWriter.class);
+            constructor.setAccessible(true);
+            return constructor.newInstance(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        }
     }
 
     private static Shell.Result run(String... command) throws Exception {
@@ -115,6 +126,27 @@ class ScriptsIT {
         Shell.Result bench = run(LocalCluster.HOME.resolve("scripts/bench.sh").toString(), "metta");
         assertEquals(2, bench.exitCode(), bench.output());
         assertTrue(bench.output().contains("expected meta or fio first, got 'metta'"), bench.output());
+    }
+
+    @Test
+    void theExampleSystemdUnitsVerify(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("sh", "-c", "command -v systemd-analyze").exitCode() == 0,
+                "systemd-analyze is not installed here");
+        java.nio.file.Path units = LocalCluster.HOME.resolve("packaging/systemd");
+        List<String> names = List.of("cfs-metadata.service", "cfs-block-store@.service", "cfs-mount@.service",
+                "mnt-cfs.mount");
+        for (String name : names) {
+            // the units expect the checkout at /opt/cfs: point them at this one, so the commands exist
+            java.nio.file.Files.writeString(dir.resolve(name), java.nio.file.Files.readString(units.resolve(name))
+                    .replace("/opt/cfs", LocalCluster.HOME.toString()));
+        }
+        java.nio.file.Files.createSymbolicLink(dir.resolve("cfs-block-store@ss1.service"),
+                dir.resolve("cfs-block-store@.service"));
+        java.nio.file.Files.createSymbolicLink(dir.resolve("cfs-mount@mnt-cfs.service"), dir.resolve("cfs-mount@.service"));
+        Shell.Result verify = Shell.run(TIMEOUT, dir, "systemd-analyze", "verify", "./cfs-metadata.service",
+                "./cfs-block-store@ss1.service", "./cfs-mount@mnt-cfs.service", "./mnt-cfs.mount");
+        assertEquals(0, verify.exitCode(), verify.output());
+        assertEquals("", verify.output(), "systemd-analyze verify warns about nothing");
     }
 
     /** progress.sh with a clock the test moves: 0 s, then 5, 10 and 40 s after the start. */

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 
 /** {@code cfs status|locate|set-pair|scrub}: the operator's commands, clients of the daemons like any other. */
 @Command(name = "cfs", mixinStandardHelpOptions = true, showDefaultValues = true,
+        versionProvider = AdminMain.Version.class,
         description = "Administer a CFS cluster.",
         subcommands = {StatusCommand.class, LocateCommand.class, SetPairCommand.class, ScrubCommand.class})
 public final class AdminMain implements Runnable {
@@ -28,6 +29,15 @@ public final class AdminMain implements Runnable {
             command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
             return e instanceof TopologyException ? 2 : 1;
         }).execute(args);
+    }
+
+    /** {@code --version}: the version in the jar's manifest (Maven's project version). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = AdminMain.class.getPackage().getImplementationVersion();
+            return new String[] {"CFS " + (v != null ? v : "(not built as a jar)")};
+        }
     }
 
     @Override

@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
  * Sync Daemon copies them from the master again.
  */
 @Command(name = "scrub", mixinStandardHelpOptions = true, showDefaultValues = true,
+        versionProvider = AdminMain.Version.class,
         description = {"Compare master and mirror checksums cluster by cluster (over the clusters holding file data) "
                 + "and report mismatches, showing the progress; --repair has the Sync Daemon copy them from the master "
                 + "again.",

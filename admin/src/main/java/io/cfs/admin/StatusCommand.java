@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
 
 /** {@code cfs status}: storage systems, pairs with their members, the Usage Table and client sessions. */
 @Command(name = "status", mixinStandardHelpOptions = true, showDefaultValues = true,
+        versionProvider = AdminMain.Version.class,
         description = {"Show the cluster: storage systems (up/down, address, capacity used), pairs with each member's "
                 + "opens (the Usage Table), invalid clusters and resync progress (rate, time left), and client sessions.",
                 "Exit codes: 0 shown (or synced), 1 cannot reach the cluster or --wait-synced timed out, 2 bad usage."})

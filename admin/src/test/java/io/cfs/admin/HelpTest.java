@@ -34,6 +34,10 @@ class HelpTest {
             CommandSpec spec = c.getCommandSpec();
             assertTrue(spec.mixinStandardHelpOptions(), spec.qualifiedName() + ": mixinStandardHelpOptions");
             assertTrue(spec.usageMessage().showDefaultValues(), spec.qualifiedName() + ": showDefaultValues");
+            StringWriter version = new StringWriter();
+            c.setOut(new PrintWriter(version));
+            assertEquals(0, c.execute("--version"));
+            assertTrue(version.toString().startsWith("CFS "), spec.qualifiedName() + " --version: " + version);
         }
     }
 

@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cfs mount}: mounts the cluster at a directory through FUSE and serves it until SIGTERM. */
 @Command(name = "cfs mount", mixinStandardHelpOptions = true, showDefaultValues = true,
+        versionProvider = MountMain.Version.class,
         description = {"Mount a CFS cluster at MOUNTPOINT; runs in the foreground until SIGTERM or umount. To mount "
                 + "in the background, with mount(8) or from /etc/fstab, use scripts/mount.cfs (see its --help).",
                 "Exit codes: 0 after a clean unmount, 1 the mount failed, 2 bad usage, options or topology."})
@@ -52,6 +53,15 @@ public final class MountMain implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "an empty directory (created if missing)")
     Path mountPoint;
+
+    /** {@code --version}: the version in the jar's manifest (Maven's project version). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = MountMain.class.getPackage().getImplementationVersion();
+            return new String[] {"CFS " + (v != null ? v : "(not built as a jar)")};
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));

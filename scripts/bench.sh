@@ -7,12 +7,15 @@
 #                                             the standard fio suite (../shared/peers/fio-suite.sh) on
 #                                             CFS (an async and a sync pair) and on the peers, side by side
 #
+# Defaults: --dir bench-cluster (beside scripts/) --files 2000 --size 512m --runtime 20 --peers bindfs,raw
 # Figures on a shared 2-core machine swing by up to 50 percent: compare within one run.
+# On a terminal a progress bar shows the runs done, their rate and the time left.
 set -euo pipefail
 home=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 peers_dir=${CFS_PEERS_DIR:-$home/../shared/peers}
 mode=${1:-}
 [ $# -gt 0 ] && shift
+case "$mode" in -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;; esac
 dir="$home/bench-cluster"
 files=2000
 size=512m
@@ -25,11 +28,12 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --runtime) runtime=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-case "$mode" in meta|fio) ;; *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+case "$mode" in meta|fio) ;; *) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0" >&2
+  echo "bench.sh: expected meta or fio first, got '$mode'" >&2; exit 2 ;; esac
 if [ "$mode" = fio ] && [ ! -x "$peers_dir/fio-suite.sh" ]; then
   echo "bench.sh: $peers_dir/fio-suite.sh not found: set CFS_PEERS_DIR to the folder of the peers' scripts" >&2
   exit 2
@@ -40,6 +44,8 @@ mkdir -p "$out"
 command -v python3 >/dev/null && command -v fio >/dev/null || {
   . "$home/scripts/lib/deps.sh"; cfs_install_test_deps; cfs_apt_install python3-minimal; }
 
+# shellcheck source=lib/progress.sh
+. "$home/scripts/lib/progress.sh"
 cleanup() { "$home/scripts/local-cluster.sh" down --dir "$dir/cluster" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 "$home/scripts/local-cluster.sh" up --dir "$dir/cluster" >/dev/null
@@ -96,8 +102,12 @@ PY
     cfs set-pair "$mnt/async" p1 >/dev/null
     cfs set-pair "$mnt/sync" p2 >/dev/null
     export SIZE=$size RUNTIME=$runtime
+    set -- ${peers//,/ }
+    progress_start "fio suite" $((2 + $#)) runs
     "$peers_dir/fio-suite.sh" "$mnt/async" "$out/cfs-async" >/dev/null
+    progress_update 1
     "$peers_dir/fio-suite.sh" "$mnt/sync" "$out/cfs-sync" >/dev/null
+    progress_update 2
     cleanup
     for p in ${peers//,/ }; do
       "$peers_dir/up-$p.sh" "$dir/peers" >/dev/null
@@ -108,9 +118,11 @@ PY
         glusterfs) pm="$dir/peers/glusterfs/mnt" ;;
       esac
       [ -d "$pm" ] || pm=$(ls -d "$dir/peers/$p"/*mnt* 2>/dev/null | head -1)
-      "$peers_dir/fio-suite.sh" "$pm" "$out/$p" >/dev/null || echo "bench.sh: $p failed" >&2
+      "$peers_dir/fio-suite.sh" "$pm" "$out/$p" >/dev/null || progress_print "bench.sh: $p failed" >&2
       "$peers_dir/down-$p.sh" "$dir/peers" >/dev/null || true
+      progress_update $((_progress_done + 1))
     done
+    progress_end
     report=$(python3 - "$out" <<'PY'
 import json, os, sys
 o = sys.argv[1]

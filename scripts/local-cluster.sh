@@ -28,11 +28,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=${2:?--dir needs a folder}; shift 2 ;;
     --config) config=${2:?--config needs a file}; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
     *) [ -z "$name" ] || die "unexpected argument '$1'"; name=$1; shift ;;
   esac
 done
+case "$cmd" in ""|-h|--help|help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;; esac
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 conf="$dir/cluster.conf"
@@ -212,6 +213,6 @@ case "$cmd" in
     [ -n "$name" ] || die "start needs a part name"
     valid_name "$name"
     start_part "$name" ;;
-  ""|-h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
+  ""|-h|--help|help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0" ;;
   *) die "unknown command '$cmd': expected up, down, status, stop NAME or start NAME" ;;
 esac

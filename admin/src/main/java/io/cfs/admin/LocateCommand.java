@@ -24,8 +24,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cfs locate FILE}: where a file lives, like mfsfileinfo. */
 @Command(name = "locate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Show where a file lives: its pair and mode, the members with their storage systems (up or",
-                "down) and how many of the file's clusters are invalid on each mirror; for a directory, its pin."})
+        versionProvider = AdminMain.Version.class,
+        description = "Show where a file lives: its pair and mode, the members with their storage systems (up or "
+                + "down) and how many of the file's clusters are invalid on each mirror; for a directory, its pin.")
 final class LocateCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

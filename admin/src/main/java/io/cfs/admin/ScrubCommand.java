@@ -35,10 +35,12 @@ import picocli.CommandLine.Option;
  * Sync Daemon copies them from the master again.
  */
 @Command(name = "scrub", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Compare master and mirror checksums cluster by cluster (over the clusters holding file data)",
-                "and report mismatches; --repair has the Sync Daemon copy them from the master again.",
-                "Exit codes: 0 every mirror matches its master, 1 a mismatch (repaired or not) or a storage system",
-                "could not be read, 2 bad usage."})
+        versionProvider = AdminMain.Version.class,
+        description = {"Compare master and mirror checksums cluster by cluster (over the clusters holding file data) "
+                + "and report mismatches, showing the progress; --repair has the Sync Daemon copy them from the master "
+                + "again.",
+                "Exit codes: 0 every mirror matches its master, 1 a mismatch (repaired or not) or a storage system "
+                + "could not be read, 2 bad usage."})
 final class ScrubCommand implements Callable<Integer> {
     private static final int CHUNK = 4096;
 
@@ -48,10 +50,20 @@ final class ScrubCommand implements Callable<Integer> {
     @Option(names = "--repair", description = "mark mismatched clusters invalid so the Sync Daemon re-copies them")
     boolean repair;
 
+    /** Clusters compared of all mirrors' clusters in use. */
+    private Progress progress;
+
     @Override
     public Integer call() throws Exception {
         try (ClusterOptions.Cluster c = cluster.connect()) {
             Map<PairId, BitSet> used = clustersInUse(c);
+            long total = 0;
+            for (PairSpec pair : c.topology.sortedPairs()) {
+                total += (long) used.getOrDefault(pair.id(), new BitSet()).cardinality() * pair.mirrors().size();
+            }
+            long clusterSize = c.topology.clusterSize();
+            progress = Progress.onStdout("scrub", n -> Units.bytes(n * clusterSize));
+            progress.update(0, total);
             boolean clean = true;
             for (PairSpec pair : c.topology.sortedPairs()) {
                 BitSet clusters = used.getOrDefault(pair.id(), new BitSet());
@@ -59,6 +71,7 @@ final class ScrubCommand implements Callable<Integer> {
                     clean &= scrub(c, pair, m, clusters);
                 }
             }
+            progress.finish();
             System.out.println(clean ? "scrub: every mirror matches its master" : "scrub: mismatches found");
             return clean ? 0 : 1;
         } catch (CfsException e) {
@@ -95,7 +108,7 @@ final class ScrubCommand implements Callable<Integer> {
                         pending++;
                     } else {
                         mismatched++;
-                        System.out.println("  mismatch: pair " + pair.id() + " mirror " + member + " (" + mirror
+                        progress.println("  mismatch: pair " + pair.id() + " mirror " + member + " (" + mirror
                                 + ") cluster " + cluster + " (volume offset " + cluster * clusterSize + ")");
                         if (repair) {
                             c.storage(master.storage()).call(new MarkInvalidRequest(pair.id(), member, cluster, 1),
@@ -103,14 +116,16 @@ final class ScrubCommand implements Callable<Integer> {
                         }
                     }
                 }
+                progress.advance(count);
                 start = end;
             }
         } catch (CfsException e) {
-            System.out.println("pair " + pair.id() + " mirror " + member + " (" + mirror + "): cannot read: "
+            progress.advance(clusters.cardinality() - compared);
+            progress.println("pair " + pair.id() + " mirror " + member + " (" + mirror + "): cannot read: "
                     + e.getMessage());
             return false;
         }
-        System.out.println("pair " + pair.id() + " mirror " + member + " (" + mirror + "): " + compared
+        progress.println("pair " + pair.id() + " mirror " + member + " (" + mirror + "): " + compared
                 + " clusters compared, " + mismatched + " mismatched" + (repair && mismatched > 0 ? " (repairing)" : "")
                 + ", " + pending + " pending resync");
         return mismatched == 0;

@@ -12,8 +12,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cfs set-pair DIR PAIR}: new files beneath DIR are placed on PAIR. */
 @Command(name = "set-pair", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Pin a directory to a pair: files created beneath it from now on are placed on that pair",
-                "(e.g. hot titles on a pair with more mirrors). Existing files stay where they are."})
+        versionProvider = AdminMain.Version.class,
+        description = "Pin a directory to a pair: files created beneath it from now on are placed on that pair "
+                + "(e.g. hot titles on a pair with more mirrors). Existing files stay where they are.")
 final class SetPairCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;

@@ -20,6 +20,11 @@ final class Units {
         return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
     }
 
+    /** {@code part} of {@code whole} as a whole percentage ("0%" of nothing). */
+    static String percent(long part, long whole) {
+        return (whole <= 0 ? 0 : part * 100 / whole) + "%";
+    }
+
     static String rate(long bytesPerSecond) {
         return bytes(bytesPerSecond) + "/s";
     }

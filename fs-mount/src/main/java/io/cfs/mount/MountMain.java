@@ -28,30 +28,47 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cfs mount}: mounts the cluster at a directory through FUSE and serves it until SIGTERM. */
-@Command(name = "mount", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Mount a CFS cluster at MOUNTPOINT (runs in the foreground until SIGTERM or unmount).")
+@Command(name = "cfs mount", mixinStandardHelpOptions = true, showDefaultValues = true,
+        versionProvider = MountMain.Version.class,
+        description = {"Mount a CFS cluster at MOUNTPOINT; runs in the foreground until SIGTERM or umount. To mount "
+                + "in the background, with mount(8) or from /etc/fstab, use scripts/mount.cfs (see its --help).",
+                "Exit codes: 0 after a clean unmount, 1 the mount failed, 2 bad usage, options or topology."})
 public final class MountMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(MountMain.class);
 
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "cluster topology file")
     Path config;
 
-    @Option(names = "--id", defaultValue = "host", paramLabel = "ID", description = "this client's id (a host name)")
+    @Option(names = "--id", paramLabel = "ID",
+            description = "this client's id in the metadata server's sessions (default: this host's name)")
     String id;
 
     @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
             description = "longest wait for any daemon before a call fails with EIO")
     long timeoutSeconds;
 
-    @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
-            description = "extra FUSE mount options, comma separated (e.g. allow_other,ro)")
+    @Option(names = "-o", paramLabel = "OPTIONS", split = ",", showDefaultValue = CommandLine.Help.Visibility.NEVER,
+            description = {"mount options, comma separated, as mount(8) and FUSE take them: ro (refuse every change "
+                    + "with EROFS), allow_other (every user may use the mount, not only the one who mounted it), "
+                    + "nosuid, nodev, noexec, uid=, gid=, umask=, ... fstab's own (defaults, _netdev, nofail, noauto, "
+                    + "x-*) are accepted and dropped; an unknown option is refused.",
+                    "Always on: " + MountOptions.DEFAULTS_TEXT})
     List<String> extraOptions = new ArrayList<>();
 
     @Option(names = "--single-threaded", description = "serve FUSE requests on one thread")
     boolean singleThreaded;
 
-    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "an existing empty directory")
+    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "an empty directory (created if missing)")
     Path mountPoint;
+
+    /** {@code --version}: the version in the jar's manifest (Maven's project version). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = MountMain.class.getPackage().getImplementationVersion();
+            return new String[] {"CFS " + (v != null ? v : "(not built as a jar)")};
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -73,13 +90,23 @@ public final class MountMain implements Callable<Integer> {
             System.err.println("cfs mount: " + e.getMessage());
             return 2;
         }
+        if (id == null) {
+            id = java.net.InetAddress.getLocalHost().getHostName();
+        }
+        MountOptions options;
+        try {
+            options = MountOptions.parse(extraOptions);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cfs mount: " + e.getMessage());
+            return 2;
+        }
         Path target = mountPoint.toAbsolutePath().normalize();
         if (!MountPoints.prepare(target)) {
             return 1;
         }
-        ClientOptions options = new ClientOptions(Duration.ofSeconds(timeoutSeconds), ClientOptions.DEFAULTS.writeBuffer(),
-                ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
-        CfsClient client = new CfsClient(topology, credentials, options, Clock.systemUTC(), id);
+        ClientOptions clientOptions = new ClientOptions(Duration.ofSeconds(timeoutSeconds),
+                ClientOptions.DEFAULTS.writeBuffer(), ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
+        CfsClient client = new CfsClient(topology, credentials, clientOptions, Clock.systemUTC(), id);
         try {
             client.getattr("/");
         } catch (CfsException e) {
@@ -114,15 +141,8 @@ public final class MountMain implements Callable<Integer> {
         }
         MeterRegistry registry = metrics != null ? metrics.registry() : new SimpleMeterRegistry();
         client.bindMetrics(registry);
-        CfsFuse fs = new CfsFuse(client, topology.blockSize(), registry);
-        // attr_timeout=0: the kernel asks for attributes each time, so a hard link's count, a size
-        // another host committed, or a chmod are seen at once (the page cache is kept separately)
-        List<String> fuseArgs = new ArrayList<>(List.of("-o",
-                "big_writes,max_read=131072,attr_timeout=0,default_permissions,fsname=cfs,subtype=cfs"));
-        for (String o : extraOptions) {
-            fuseArgs.add("-o");
-            fuseArgs.add(o);
-        }
+        CfsFuse fs = new CfsFuse(client, topology.blockSize(), options.readOnly(), registry);
+        List<String> fuseArgs = new ArrayList<>(options.fuseArguments());
         if (singleThreaded) {
             fuseArgs.add("-s");
         }
@@ -135,7 +155,12 @@ public final class MountMain implements Callable<Integer> {
                 metricsServer.close();
             }
         }, "cfs-unmount"));
-        log.info("mounting CFS (metadata server {}) at {} as client {}", hostPort(topology), target, id);
+        if (!options.dropped().isEmpty()) {
+            log.info("mount options {} are mount(8)'s or fstab's and have no effect on the mount itself",
+                    options.dropped());
+        }
+        log.info("mounting CFS (metadata server {}) at {} as client {} with -o {}", hostPort(topology), target, id,
+                String.join(",", options.fuse()));
         fs.mount(target, true, false, fuseArgs.toArray(String[]::new));
         log.info("{} unmounted", target);
         return 0;

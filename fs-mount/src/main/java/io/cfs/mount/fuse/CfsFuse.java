@@ -1,6 +1,7 @@
 package io.cfs.mount.fuse;
 
 import io.cfs.mount.client.CfsClient;
+import io.cfs.mount.client.OpenFlags;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.DirEntry;
@@ -50,21 +51,22 @@ public final class CfsFuse extends FuseStubFS {
     /**
      * The driver as mounted: the caller of each request is taken from its FUSE context.
      *
+     * @param readOnly refuse every change (creates, writes, renames, chmod, ...) with EROFS
      * @param registry where each callback's count, latency, errors and bytes go (see {@link FuseCall})
      */
-    public CfsFuse(CfsClient client, int blockSize, MeterRegistry registry) {
-        this(client, blockSize, null, registry);
+    public CfsFuse(CfsClient client, int blockSize, boolean readOnly, MeterRegistry registry) {
+        this(client, blockSize, readOnly, null, registry);
     }
 
     /**
      * @param caller who makes each request, or null for the FUSE context's uid and gid (which
      *               exists only inside a callback of a mounted file system; tests supply their own)
      */
-    CfsFuse(CfsClient client, int blockSize, Supplier<Caller> caller, MeterRegistry registry) {
+    CfsFuse(CfsClient client, int blockSize, boolean readOnly, Supplier<Caller> caller, MeterRegistry registry) {
         this.client = client;
         this.blockSize = blockSize;
         this.caller = caller != null ? caller : this::contextCaller;
-        this.call = new FuseCall(registry);
+        this.call = new FuseCall(registry, readOnly);
     }
 
     /** Per-operation counts and latencies so far. */
@@ -89,12 +91,12 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int mkdir(String path, @mode_t long mode) {
-        return call.run("mkdir", path, () -> done(client.mkdir(path, (int) mode, uid(), gid())));
+        return call.mutate("mkdir", path, () -> done(client.mkdir(path, (int) mode, uid(), gid())));
     }
 
     @Override
     public int symlink(String oldpath, String newpath) {
-        return call.run("symlink", newpath, () -> done(client.symlink(oldpath, newpath, uid(), gid())));
+        return call.mutate("symlink", newpath, () -> done(client.symlink(oldpath, newpath, uid(), gid())));
     }
 
     @Override
@@ -104,12 +106,12 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int link(String oldpath, String newpath) {
-        return call.run("link", newpath, () -> done(client.link(oldpath, newpath)));
+        return call.mutate("link", newpath, () -> done(client.link(oldpath, newpath)));
     }
 
     @Override
     public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
-        return call.run("mknod", path, () -> makeNode(path, (int) mode, (int) rdev));
+        return call.mutate("mknod", path, () -> makeNode(path, (int) mode, (int) rdev));
     }
 
     @Override
@@ -119,42 +121,42 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int rmdir(String path) {
-        return call.run("rmdir", path, () -> ok(() -> client.rmdir(path)));
+        return call.mutate("rmdir", path, () -> ok(() -> client.rmdir(path)));
     }
 
     @Override
     public int unlink(String path) {
-        return call.run("unlink", path, () -> ok(() -> client.unlink(path)));
+        return call.mutate("unlink", path, () -> ok(() -> client.unlink(path)));
     }
 
     @Override
     public int rename(String oldpath, String newpath) {
-        return call.run("rename", oldpath, () -> ok(() -> client.rename(oldpath, newpath)));
+        return call.mutate("rename", oldpath, () -> ok(() -> client.rename(oldpath, newpath)));
     }
 
     @Override
     public int chmod(String path, @mode_t long mode) {
-        return call.run("chmod", path, () -> ok(() -> client.chmod(path, (int) mode)));
+        return call.mutate("chmod", path, () -> ok(() -> client.chmod(path, (int) mode)));
     }
 
     @Override
     public int chown(String path, @uid_t long uid, @gid_t long gid) {
-        return call.run("chown", path, () -> ok(() -> client.chown(path, (int) uid, (int) gid)));
+        return call.mutate("chown", path, () -> ok(() -> client.chown(path, (int) uid, (int) gid)));
     }
 
     @Override
     public int truncate(String path, @off_t long size) {
-        return call.run("truncate", path, () -> ok(() -> client.truncate(path, size)));
+        return call.mutate("truncate", path, () -> ok(() -> client.truncate(path, size)));
     }
 
     @Override
     public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
-        return call.run("ftruncate", path, () -> ok(() -> client.ftruncate(fi.fh.get(), size)));
+        return call.mutate("ftruncate", path, () -> ok(() -> client.ftruncate(fi.fh.get(), size)));
     }
 
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        return call.run("utimens", path, () -> ok(() -> client.utimens(path, time(timespec[0]), time(timespec[1]))));
+        return call.mutate("utimens", path, () -> ok(() -> client.utimens(path, time(timespec[0]), time(timespec[1]))));
     }
 
     @Override
@@ -164,12 +166,13 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
-        return call.run("create", path, () -> handle(fi, client.create(path, (int) mode, uid(), gid(), fi.flags.get())));
+        return call.mutate("create", path, () -> handle(fi, client.create(path, (int) mode, uid(), gid(), fi.flags.get())));
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        return call.run("open", path, () -> opened(fi, client.open(path, fi.flags.get())));
+        FuseCall.Body open = () -> opened(fi, client.open(path, fi.flags.get()));
+        return OpenFlags.writable(fi.flags.get()) ? call.mutate("open", path, open) : call.run("open", path, open);
     }
 
     @Override
@@ -179,7 +182,7 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        return call.run("write", path, () -> written(size, () -> client.write(fi.fh.get(), offset, view(buf, size))));
+        return call.mutate("write", path, () -> written(size, () -> client.write(fi.fh.get(), offset, view(buf, size))));
     }
 
     @Override
@@ -199,7 +202,7 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
-        return call.run("fallocate", path, () -> unsupported("fallocate"));
+        return call.mutate("fallocate", path, () -> unsupported("fallocate"));
     }
 
     // ---------------------------------------------------------------- adapters

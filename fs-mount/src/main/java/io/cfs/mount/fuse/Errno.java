@@ -55,4 +55,9 @@ final class Errno {
     static int eio() {
         return -ErrorCodes.EIO();
     }
+
+    /** A change refused because the mount is read-only. */
+    static int readOnly() {
+        return -ErrorCodes.EROFS();
+    }
 }

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@code cfs_fuse_errors_total{op,errno}} (callbacks that returned an error, by its name) and
  * {@code cfs_fuse_bytes_total{op}} (bytes that read and write returned). They are made once per
  * operation (and per errno seen), so a call allocates none.
+ *
+ * <p>On a read-only mount it refuses every call that would change the file system with EROFS.
  */
 final class FuseCall {
     private static final Logger log = LoggerFactory.getLogger(FuseCall.class);
@@ -54,8 +56,24 @@ final class FuseCall {
     /** A fixed set of callback names, so bounded. */
     private final Map<String, OpMeters> ops = new ConcurrentHashMap<>();
 
-    FuseCall(MeterRegistry registry) {
+    private final boolean readOnly;
+
+    /** @param readOnly refuse {@link #mutate} calls with EROFS (a mount with {@code -o ro}) */
+    FuseCall(MeterRegistry registry, boolean readOnly) {
         this.registry = registry;
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * A call that changes the file system: run like {@link #run}, or refused with EROFS on a
+     * read-only mount. The kernel already refuses most of them on a mount flagged read-only; this
+     * holds even if the flag is lifted ({@code mount -o remount,rw}) behind the client's back.
+     */
+    int mutate(String op, String path, Body body) {
+        return run(op, path, readOnly ? () -> {
+            log.debug("{} {}: refused, the mount is read-only", op, path);
+            return Errno.readOnly();
+        } : body);
     }
 
     int run(String op, String path, Body body) {

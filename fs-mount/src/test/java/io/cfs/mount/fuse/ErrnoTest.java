@@ -35,7 +35,7 @@ class ErrnoTest {
     @Test
     void theWrapperTurnsFailuresIntoErrnoAndPassesCountsThrough() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        FuseCall call = new FuseCall(meters);
+        FuseCall call = new FuseCall(meters, false);
         assertEquals(4096, call.run("read", "/f", () -> 4096));
         assertEquals(-2, call.run("getattr", "/f", () -> {
             throw new io.cfs.protocol.CfsException(ErrorCode.NOT_FOUND, "no entry 'f'");

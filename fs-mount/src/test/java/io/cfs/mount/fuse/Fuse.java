@@ -40,8 +40,13 @@ final class Fuse {
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     Fuse(CfsClient client, int blockSize) {
+        this(client, blockSize, false);
+    }
+
+    /** @param readOnly the driver of a mount with {@code -o ro} */
+    Fuse(CfsClient client, int blockSize, boolean readOnly) {
         this.client = client;
-        this.fs = new CfsFuse(client, blockSize, () -> new CfsFuse.Caller(UID, GID), meters);
+        this.fs = new CfsFuse(client, blockSize, readOnly, () -> new CfsFuse.Caller(UID, GID), meters);
         client.bindMetrics(meters);
     }
 

@@ -119,6 +119,11 @@ final class InProcessCluster implements AutoCloseable {
         return new Fuse(client(host), topology.blockSize());
     }
 
+    /** The FUSE driver of a read-only mount ({@code -o ro}) over a new client, closed with the cluster. */
+    Fuse readOnlyFuse(String host) {
+        return new Fuse(client(host), topology.blockSize(), true);
+    }
+
     void startStorage(String ss) throws Exception {
         stores.put(ss, BlockStore.start(topology, new StorageId(ss), credentials, storeOptions));
     }

@@ -26,7 +26,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.DefaultPromise;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
@@ -117,7 +117,18 @@ public final class RpcClient implements AutoCloseable {
             return reply;
         }
         Future<Channel> conn = connect();
+        if (!conn.isDone()) {
+            // the wait for a connection (and its authentication) counts against the timeout too
+            var wait = group.schedule(() -> reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name
+                    + ": no authenticated connection to " + remote + " within " + timeout.toMillis() + " ms")),
+                    timeout.toMillis(), TimeUnit.MILLISECONDS);
+            reply.whenComplete((r, e) -> wait.cancel(false));
+        }
         conn.addListener(f -> {
+            if (reply.isDone()) { // waited too long for the connection
+                release(request);
+                return;
+            }
             if (!f.isSuccess()) {
                 release(request);
                 reply.completeExceptionally(f.cause() instanceof CfsException c ? c
@@ -189,7 +200,9 @@ public final class RpcClient implements AutoCloseable {
         synchronized (connectLock) {
             c = connection;
             if (!usable(c)) {
-                Promise<Channel> ready = new DefaultPromise<>(group.next());
+                // listeners run in the order they were added, on the thread that completes it (the
+                // channel's event loop) or, once complete, at once: requests keep their order
+                Promise<Channel> ready = ImmediateEventExecutor.INSTANCE.newPromise();
                 ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -294,7 +307,8 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            long ms = timeout.toMillis(); // a hung daemon fails calls within the request timeout
+            // calls waiting for it fail after their own timeout; a slow daemon may take longer
+            long ms = Math.max(timeout.toMillis(), credentials.handshakeTimeout().toMillis());
             var timer = ctx.executor().schedule(() -> refuse(ctx, new CfsException(ErrorCode.UNAVAILABLE, name
                     + ": " + remote + " did not complete the authentication within " + ms + " ms")),
                     ms, TimeUnit.MILLISECONDS);

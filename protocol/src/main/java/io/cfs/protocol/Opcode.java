@@ -10,6 +10,7 @@ public enum Opcode {
     // Both daemons: 0x00xx
     OK(0x0001, OkReply::decode),
     ERROR(0x0002, ErrorReply::decode),
+    PING(0x0003, PingRequest::decode),
     // Metadata server (client to CFS server): 0x01xx
     LOOKUP(0x0101, LookupRequest::decode),
     GET_ATTR(0x0102, GetAttrRequest::decode),

@@ -6,6 +6,8 @@ import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
 import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
+import io.cfs.protocol.message.OkReply;
+import io.cfs.protocol.message.PingRequest;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A CFS server endpoint: accepts connections, decodes requests, hands them to a {@link
  * RequestHandler} and writes the replies, pipelined by request id. A malformed frame closes that
- * one connection and is logged once.
+ * one connection and is logged once. PING is answered here, at once, whatever the handler is doing.
  */
 public final class RpcServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
@@ -99,6 +101,11 @@ public final class RpcServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Envelope request) {
             Channel ch = ctx.channel();
+            if (request.message() instanceof PingRequest) { // answered here: it tells the connection is alive
+                ch.writeAndFlush(new Envelope(request.requestId(), new OkReply()))
+                        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+                return;
+            }
             CompletionStage<? extends Message> reply;
             try {
                 reply = handler.handle(ch, request.message());

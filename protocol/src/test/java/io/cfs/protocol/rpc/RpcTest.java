@@ -481,6 +481,75 @@ class RpcTest {
     }
 
     @Test
+    void aSilentConnectionIsPresumedCutItsCallsAndTheNextOnesFailAtOnceAndAProbeReconnects() throws Exception {
+        // a peer that accepts and reads but never answers, not even a ping: a cut link, as the caller sees it
+        ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        InetSocketAddress address = (InetSocketAddress) blackHole.getLocalSocketAddress();
+        Thread swallow = new Thread(() -> {
+            try {
+                while (true) {
+                    Socket s = blackHole.accept();
+                    new Thread(() -> {
+                        try (s; InputStream in = s.getInputStream()) {
+                            in.transferTo(OutputStream.nullOutputStream());
+                        } catch (IOException ignored) {
+                            // closed
+                        }
+                    }).start();
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        swallow.start();
+        Duration deadAfter = Duration.ofMillis(1600);
+        RpcClient c = new RpcClient("test-client", address, clientGroup, Duration.ofSeconds(10), deadAfter);
+        resources.push(c);
+        try {
+            long start = System.nanoTime();
+            CfsException cut = callFails(c, new GetAttrRequest(1));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(ErrorCode.UNAVAILABLE, cut.code());
+            assertTrue(cut.getMessage().contains("presumed cut"), cut.getMessage());
+            assertTrue(ms >= deadAfter.toMillis() - 50 && ms < 5000, "failed after " + ms + " ms, not the 10 s timeout");
+
+            start = System.nanoTime();
+            CfsException next = callFails(c, new GetAttrRequest(2));
+            assertTrue(next.getMessage().contains("not sent"), next.getMessage());
+            assertTrue(next.getCause().getCause() instanceof java.net.ConnectException, "a call that never left: "
+                    + next.getCause());
+            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(300), "at once, not after a timeout");
+        } finally {
+            blackHole.close();
+        }
+        // the peer answers again on the same address: a probe reconnects without any call waiting for it
+        server(address, RpcTest::handle);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (true) {
+            try {
+                assertEquals(new AttrReply(attr(3)), c.call(new GetAttrRequest(3), AttrReply.class));
+                break;
+            } catch (CfsException e) {
+                assertTrue(System.nanoTime() < deadline, "no reconnection: " + e.getMessage());
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Test
+    void pingsKeepAConnectionWhoseServerIsSlowToAnswer() throws Exception {
+        Duration timeout = Duration.ofMillis(2500);
+        RpcClient c = new RpcClient("test-client", server().address(), clientGroup, timeout, Duration.ofMillis(400));
+        resources.push(c);
+        long start = System.nanoTime();
+        CfsException e = callFails(c, new StatFsRequest()); // never answered, while pings are
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(e.getMessage().contains("no reply"), e.getMessage());
+        assertTrue(ms >= timeout.toMillis() - 50, "failed after " + ms + " ms: before its timeout");
+        assertEquals(new AttrReply(attr(2)), c.call(new GetAttrRequest(2), AttrReply.class));
+    }
+
+    @Test
     void unreachableServerFailsWithUnavailable() throws Exception {
         RpcServer s = server();
         InetSocketAddress gone = s.address();

@@ -51,7 +51,7 @@ rm -rf dest/deeper/moved/fs-mount
 say "after rm -rf: $(find . -path ./tmp -prune -o -print | wc -l) entries"
 
 # several processes append whole lines to one log with O_APPEND (>>): none lost, none torn
-writers=4 lines=1500
+writers=4 lines=300
 for w in $(seq 1 $writers); do
   (
     exec 3>>app.log

@@ -31,5 +31,7 @@ cfs_install_test_deps() {
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v fio >/dev/null 2>&1 || missing+=(fio)
   command -v cmp >/dev/null 2>&1 || missing+=(diffutils)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)       # NetnsIT: network namespaces, veths, a bridge
+  command -v nsenter >/dev/null 2>&1 || missing+=(util-linux) # NetnsIT: start each host's processes in its namespace
   cfs_apt_install "${missing[@]}"
 }

@@ -14,6 +14,8 @@ public enum Opcode {
     AUTH_CHALLENGE(0x0003, AuthChallenge::decode),
     AUTH_RESPONSE(0x0004, AuthResponse::decode),
     AUTH_ACCEPTED(0x0005, AuthAccepted::decode),
+    // A liveness probe on an authenticated connection, answered by the RPC layer itself
+    PING(0x0006, PingRequest::decode),
     // Metadata server (client to CFS server): 0x01xx
     LOOKUP(0x0101, LookupRequest::decode),
     GET_ATTR(0x0102, GetAttrRequest::decode),

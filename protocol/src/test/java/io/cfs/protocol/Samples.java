@@ -63,6 +63,7 @@ public final class Samples {
 
     static {
         add(Opcode.OK, 1, OkReply::new, b -> {});
+        add(Opcode.PING, 1, PingRequest::new, b -> {});
         add(Opcode.ERROR, 2, () -> new ErrorReply(ErrorCode.NOT_FOUND, "no entry 'fïlm.mp4' in 1"), b -> {
             b.writeShort(1);
             str(b, "no entry 'fïlm.mp4' in 1");

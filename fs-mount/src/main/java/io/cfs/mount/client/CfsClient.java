@@ -304,11 +304,31 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
-    /** Sets times; a null time is left as it is. */
+    /**
+     * Sets times; a null time is left as it is. Writes this host has not yet committed are
+     * committed first, under the file's lock: their commit sets the mtime to the time of the
+     * commit, which must not overwrite a time set after them (tar and cp -p set the mtime with
+     * futimens(2) on the descriptor they wrote through, before closing it).
+     */
     public void utimens(String path, Timespec atime, Timespec mtime) {
         int valid = (atime != null ? SetAttrRequest.ATIME : 0) | (mtime != null ? SetAttrRequest.MTIME : 0);
-        if (valid != 0) {
-            setattr(resolve(path), valid, 0, 0, 0, 0, atime, mtime);
+        if (valid == 0) {
+            return;
+        }
+        long inode = resolve(path);
+        OpenFile file = openFiles.get(inode);
+        if (file == null) {
+            setattr(inode, valid, 0, 0, 0, 0, atime, mtime);
+            return;
+        }
+        file.lock.lock();
+        try {
+            if (file.dirty || file.staged != null || !file.inFlight.isEmpty()) {
+                commit(file, anyHandle(file));
+            }
+            setattr(inode, valid, 0, 0, 0, 0, atime, mtime);
+        } finally {
+            file.lock.unlock();
         }
     }
 

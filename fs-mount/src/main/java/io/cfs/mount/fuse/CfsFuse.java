@@ -67,6 +67,27 @@ public final class CfsFuse extends FuseStubFS {
         this.blockSize = blockSize;
         this.caller = caller != null ? caller : this::contextCaller;
         this.call = new FuseCall(registry, readOnly);
+        acceptUtimeOmit();
+    }
+
+    /**
+     * Sets fuse_operations.flag_utime_omit_ok (bit 2 of the flag word after {@code bmap}; jnr-fuse
+     * only reserves the word). Without it libfuse 2's setattr calls utimens only when both times
+     * are set, and silently drops a change of the mtime alone: {@code touch -m}, and the
+     * futimens(fd, {UTIME_OMIT, mtime}) with which tar restores each file's mtime.
+     */
+    private void acceptUtimeOmit() {
+        long flags;
+        try { // offset() is public, but declared by a class jnr-ffi does not export
+            Object firstFlag = fuseOperations.flag_nullpath_ok;
+            java.lang.reflect.Method offset = firstFlag.getClass().getMethod("offset");
+            offset.setAccessible(true);
+            flags = (long) offset.invoke(firstFlag);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot find fuse_operations' flag word in this jnr-fuse: " + e, e);
+        }
+        jnr.ffi.Pointer ops = jnr.ffi.Struct.getMemory(fuseOperations);
+        ops.putByte(flags, (byte) (ops.getByte(flags) | 0b100));
     }
 
     /** Per-operation counts and latencies so far. */

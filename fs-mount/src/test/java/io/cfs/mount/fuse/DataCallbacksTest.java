@@ -242,6 +242,19 @@ class DataCallbacksTest {
     }
 
     @Test
+    void anMtimeSetThroughAnOpenHandleAfterWritesOutlivesTheirCommit() {
+        String p = path("async", "extracted");
+        FuseFileInfo fi = fuse.create(p);
+        fuse.write(fi, 0, Data.random(300 * KIB, 9)); // staged here, not yet committed
+        assertEquals(0, fuse.utimens(p, 1_000_000_000L, 0, 981_173_106L, 123_456_789L)); // as tar does: futimens, then close
+        fuse.close(fi);
+        var st = fuse.stat(p);
+        assertEquals(981_173_106L, st.st_mtim.tv_sec.get(), "the time set after the writes");
+        assertEquals(123_456_789L, st.st_mtim.tv_nsec.longValue());
+        assertEquals(300 * KIB, st.st_size.longValue(), "and the writes committed");
+    }
+
+    @Test
     void appendingAsTheKernelDoesWithOAppend() {
         String p = path("sync", "log");
         ByteArrayOutputStream want = new ByteArrayOutputStream();

@@ -10,6 +10,7 @@ import io.cfs.protocol.message.AuthResponse;
 import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
+import io.cfs.protocol.message.PingRequest;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,6 +19,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -29,16 +31,20 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One pipelined connection to a CFS daemon. Every new connection is first authenticated (the
@@ -50,15 +56,29 @@ import java.util.function.Supplier;
  * connection is re-established by the next call. A connection idle for half the cluster's idle
  * timeout is retired before the daemon would close it, so an idle client never sees its
  * connection closed under a request: the next call simply opens a new one.
+ *
+ * <p>A cut network link closes nothing: packets just vanish. So a connection with calls in flight
+ * that has heard nothing for a quarter of {@code deadAfter} (no reply bytes, no progress sending)
+ * is sent a {@link PingRequest}, which servers answer at once; one silent for {@code deadAfter}
+ * is presumed cut: its calls fail with UNAVAILABLE (a reader fails over to another member), and
+ * so do new calls, at once, without waiting for a connect timeout, while a probe tries to
+ * reconnect in the background every quarter of {@code deadAfter}. A connect that times out (no
+ * answer at all, not a refusal) does the same. A refused connect (the daemon is down but its host
+ * answers) fails only its own calls: the next call connects again.
  */
 public final class RpcClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
     private static final AttributeKey<Boolean> RETIRED = AttributeKey.valueOf("cfs.retired");
+    /** How long a connection with calls in flight may stay silent before it is presumed cut. */
+    public static final Duration DEFAULT_DEAD_AFTER = Duration.ofSeconds(4);
 
     private final String name;
     private final InetSocketAddress remote;
     private final Duration timeout;
     private final ClusterCredentials credentials;
     private final EventLoopGroup group;
+    private final long pingAfterNanos;
+    private final long deadAfterNanos;
     private final Bootstrap bootstrap;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Call> pending = new ConcurrentHashMap<>();
@@ -67,9 +87,24 @@ public final class RpcClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile Supplier<Message> greeting;
     private volatile Consumer<CompletableFuture<Message>> greetingReply;
+    /** Why the remote is presumed unreachable, or null: while set, calls fail at once and a probe reconnects. */
+    private volatile CfsException unreachable;
+    /** Whether a probe is scheduled or connecting. Guarded by {@link #connectLock}. */
+    private boolean probing;
 
     public RpcClient(String name, InetSocketAddress remote, EventLoopGroup group, ClusterCredentials credentials,
                      Duration timeout) {
+        this(name, remote, group, credentials, timeout, DEFAULT_DEAD_AFTER);
+    }
+
+    /** @param deadAfter how long a connection with calls in flight may stay silent before it is presumed cut */
+    public RpcClient(String name, InetSocketAddress remote, EventLoopGroup group, ClusterCredentials credentials,
+                     Duration timeout, Duration deadAfter) {
+        if (deadAfter.toMillis() < 4) {
+            throw new IllegalArgumentException(name + ": dead-after " + deadAfter + ": expected at least 4 ms");
+        }
+        this.deadAfterNanos = deadAfter.toNanos();
+        this.pingAfterNanos = deadAfterNanos / 4;
         this.name = name;
         this.remote = remote;
         this.timeout = timeout;
@@ -116,21 +151,36 @@ public final class RpcClient implements AutoCloseable {
             reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": client closed"));
             return reply;
         }
+        CfsException down = unreachable;
+        if (down != null) {
+            release(request);
+            reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name + ": not sent: " + down.getMessage(),
+                    new ConnectException(remote + " presumed unreachable")));
+            return reply;
+        }
         Future<Channel> conn = connect();
+        java.util.concurrent.Future<?> wait = null;
         if (!conn.isDone()) {
             // the wait for a connection (and its authentication) counts against the timeout too
-            var wait = group.schedule(() -> reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name
+            wait = group.schedule(() -> reply.completeExceptionally(new CfsException(ErrorCode.UNAVAILABLE, name
                     + ": no authenticated connection to " + remote + " within " + timeout.toMillis() + " ms")),
                     timeout.toMillis(), TimeUnit.MILLISECONDS);
-            reply.whenComplete((r, e) -> wait.cancel(false));
         }
+        java.util.concurrent.Future<?> connectWait = wait;
         conn.addListener(f -> {
+            if (connectWait != null) {
+                connectWait.cancel(false); // from here the call's own reply timeout runs
+            }
             if (reply.isDone()) { // waited too long for the connection
                 release(request);
                 return;
             }
             if (!f.isSuccess()) {
                 release(request);
+                if (!(f.cause() instanceof CfsException) && !refused(f.cause())) {
+                    presumeUnreachable(new CfsException(ErrorCode.UNAVAILABLE, "cannot connect to " + remote + ": "
+                            + f.cause().getMessage(), f.cause()));
+                }
                 reply.completeExceptionally(f.cause() instanceof CfsException c ? c
                         : new CfsException(ErrorCode.UNAVAILABLE, name + ": cannot connect to " + remote + ": "
                         + f.cause().getMessage(), f.cause()));
@@ -200,37 +250,43 @@ public final class RpcClient implements AutoCloseable {
         synchronized (connectLock) {
             c = connection;
             if (!usable(c)) {
-                // listeners run in the order they were added, on the thread that completes it (the
-                // channel's event loop) or, once complete, at once: requests keep their order
-                Promise<Channel> ready = ImmediateEventExecutor.INSTANCE.newPromise();
-                ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ChannelPipeline p = ch.pipeline();
-                        credentials.clientTls().ifPresent(tls -> p.addLast("tls",
-                                tls.newHandler(ch.alloc(), remote.getHostString(), remote.getPort())));
-                        MessageCodec.install(p);
-                        long idle = Math.max(1, credentials.idleTimeout().toMillis() / 2);
-                        p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
-                            @Override
-                            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent e) {
-                                retire(ctx.channel());
-                            }
-                        });
-                        p.addLast("auth", new ClientAuthenticator(ready));
-                        p.addLast("replies", new ReplyHandler());
-                    }
-                }).connect(remote);
-                connecting.addListener(f -> {
-                    if (!f.isSuccess()) {
-                        ready.tryFailure(f.cause());
-                    }
-                });
-                c = ready;
+                c = newConnection();
                 connection = c;
             }
             return c;
         }
+    }
+
+    /** Connects and authenticates; the greeting, if any, is the first request on the new connection. */
+    private Future<Channel> newConnection() {
+        // listeners run in the order they were added, on the thread that completes it (the
+        // channel's event loop) or, once complete, at once: requests keep their order
+        Promise<Channel> ready = ImmediateEventExecutor.INSTANCE.newPromise();
+        ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ChannelPipeline p = ch.pipeline();
+                p.addLast("liveness", new Liveness());
+                credentials.clientTls().ifPresent(tls -> p.addLast("tls",
+                        tls.newHandler(ch.alloc(), remote.getHostString(), remote.getPort())));
+                MessageCodec.install(p);
+                long idle = Math.max(1, credentials.idleTimeout().toMillis() / 2);
+                p.addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS) {
+                    @Override
+                    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent e) {
+                        retire(ctx.channel());
+                    }
+                });
+                p.addLast("auth", new ClientAuthenticator(ready));
+                p.addLast("replies", new ReplyHandler());
+            }
+        }).connect(remote);
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                ready.tryFailure(f.cause());
+            }
+        });
+        return ready;
     }
 
     private static boolean usable(Future<Channel> c) {
@@ -262,6 +318,62 @@ public final class RpcClient implements AutoCloseable {
         } else {
             ch.close();
         }
+    }
+
+    /** A connect refused at once: the host answers, the daemon is down (a restart is tried by the next call). */
+    private static boolean refused(Throwable cause) {
+        return cause instanceof ConnectException && !(cause instanceof ConnectTimeoutException);
+    }
+
+    /** From now on calls fail at once, until a probe connects. */
+    private void presumeUnreachable(CfsException why) {
+        synchronized (connectLock) {
+            if (closed) {
+                return;
+            }
+            boolean first = unreachable == null;
+            unreachable = why;
+            if (first) {
+                log.warn("{}: {}; calls fail at once until a connection succeeds (tried every {} ms)", name,
+                        why.getMessage(), TimeUnit.NANOSECONDS.toMillis(pingAfterNanos));
+            }
+            if (!probing) {
+                probing = true;
+                bootstrap.config().group().schedule(this::probe, pingAfterNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void probe() {
+        if (closed) {
+            return;
+        }
+        Future<Channel> c = newConnection();
+        c.addListener(f -> {
+            synchronized (connectLock) {
+                if (closed) {
+                    probing = false;
+                    if (f.isSuccess()) {
+                        c.getNow().close();
+                    }
+                    return;
+                }
+                // reachable: connected, refused by the host, or refused by the daemon (not a handshake timeout)
+                if (f.isSuccess() || refused(f.cause())
+                        || (f.cause() instanceof CfsException refusal && refusal.code() != ErrorCode.UNAVAILABLE)) {
+                    probing = false;
+                    unreachable = null;
+                    if (f.isSuccess()) {
+                        connection = c;
+                        log.info("{}: connected to {} again", name, remote);
+                    }
+                    return;
+                }
+                unreachable = new CfsException(ErrorCode.UNAVAILABLE, "cannot connect to " + remote + ": "
+                        + f.cause().getMessage(), f.cause());
+                bootstrap.config().group().schedule(this::probe, pingAfterNanos, TimeUnit.NANOSECONDS);
+            }
+        });
     }
 
     private void fail(long id, CfsException error) {
@@ -370,6 +482,76 @@ public final class RpcClient implements AutoCloseable {
             ready.tryFailure(why);
             ctx.close();
         }
+    }
+
+    /**
+     * Watches one connection: sends a PING when it has calls in flight and has been silent for
+     * {@link #pingAfterNanos}, and presumes it cut after {@link #deadAfterNanos} of silence. Bytes
+     * read, and bytes of the outbound buffer leaving it, count as heard.
+     */
+    private final class Liveness extends ChannelInboundHandlerAdapter {
+        private long heardNanos;
+        private long outboundBytes;
+        private boolean pinging;
+        private ScheduledFuture<?> check;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            heardNanos = System.nanoTime();
+            check = ctx.executor().scheduleWithFixedDelay(() -> check(ctx.channel()), pingAfterNanos, pingAfterNanos,
+                    TimeUnit.NANOSECONDS);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            heardNanos = System.nanoTime();
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (check != null) {
+                check.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        private void check(Channel ch) {
+            long now = System.nanoTime();
+            var out = ch.unsafe().outboundBuffer();
+            long outbound = out == null ? 0 : out.totalPendingWriteBytes();
+            // calls go out only once the connection is authenticated: the handshake has its own timeout
+            if (outbound < outboundBytes || !callsOn(ch)) {
+                heardNanos = now; // sending progresses, or nothing is expected
+            }
+            outboundBytes = outbound;
+            long silent = now - heardNanos;
+            if (silent >= deadAfterNanos) {
+                CfsException why = new CfsException(ErrorCode.UNAVAILABLE, "connection to " + remote + " silent for "
+                        + TimeUnit.NANOSECONDS.toMillis(silent) + " ms with calls in flight, a ping unanswered:"
+                        + " presumed cut");
+                presumeUnreachable(why);
+                pending.forEach((id, call) -> {
+                    if (call.channel == ch) {
+                        fail(id, new CfsException(ErrorCode.UNAVAILABLE, name + ": " + why.getMessage()));
+                    }
+                });
+                ch.close();
+            } else if (silent >= pingAfterNanos && !pinging) {
+                pinging = true;
+                send(ch, new PingRequest()).whenComplete((r, e) -> pinging = false);
+            }
+        }
+    }
+
+    private boolean callsOn(Channel ch) {
+        for (Call call : pending.values()) {
+            if (call.channel == ch) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private final class ReplyHandler extends SimpleChannelInboundHandler<Envelope> {

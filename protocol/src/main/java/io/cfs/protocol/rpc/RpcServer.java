@@ -10,6 +10,8 @@ import io.cfs.protocol.message.ErrorReply;
 import io.cfs.protocol.message.Message;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.cfs.protocol.message.OkReply;
+import io.cfs.protocol.message.PingRequest;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -43,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * writes the replies, pipelined by request id. A malformed frame closes that one connection and is
  * logged once. A connection on which nothing is read or written for the idle timeout is closed
  * (TCP keep-alive also finds dead peers); connections beyond the maximum are closed at once.
+ * PING is answered here, at once, whatever the handler is doing.
  */
 public final class RpcServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
@@ -234,6 +237,10 @@ public final class RpcServer implements AutoCloseable {
             }
             long start = System.nanoTime();
             Channel ch = ctx.channel();
+            if (request.message() instanceof PingRequest) { // answered here: it tells the connection is alive
+                send(ch, new Envelope(request.requestId(), new OkReply()));
+                return;
+            }
             Opcode op = request.message().opcode();
             if (log.isTraceEnabled()) {
                 log.trace("{}: {} #{} from {}", name, op, request.requestId(), ch.remoteAddress());

@@ -529,6 +529,113 @@ class RpcTest {
     }
 
     @Test
+    void aSilentConnectionIsPresumedCutItsCallsAndTheNextOnesFailAtOnceAndAProbeReconnects() throws Exception {
+        try (CuttableLink link = new CuttableLink(server().address())) {
+            Duration deadAfter = Duration.ofMillis(1600);
+            RpcClient c = new RpcClient("test-client", link.address(), clientGroup, CREDENTIALS, Duration.ofSeconds(10),
+                    deadAfter);
+            resources.push(c);
+            assertEquals(new AttrReply(attr(1)), c.call(new GetAttrRequest(1), AttrReply.class));
+
+            link.cut = true; // bytes now vanish both ways, and nothing is closed: a cut link as the caller sees it
+            long start = System.nanoTime();
+            CfsException cut = callFails(c, new GetAttrRequest(2));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(ErrorCode.UNAVAILABLE, cut.code());
+            assertTrue(cut.getMessage().contains("presumed cut"), cut.getMessage());
+            assertTrue(ms >= deadAfter.toMillis() - 50 && ms < 5000, "failed after " + ms + " ms, not the 10 s timeout");
+
+            start = System.nanoTime();
+            CfsException next = callFails(c, new GetAttrRequest(2));
+            assertTrue(next.getMessage().contains("not sent"), next.getMessage());
+            assertTrue(next.getCause().getCause() instanceof java.net.ConnectException, "a call that never left: "
+                    + next.getCause());
+            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(300), "at once, not after a timeout");
+
+            // the link works again: a probe reconnects without any call waiting for it
+            link.cut = false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (true) {
+                try {
+                    assertEquals(new AttrReply(attr(3)), c.call(new GetAttrRequest(3), AttrReply.class));
+                    break;
+                } catch (CfsException e) {
+                    assertTrue(System.nanoTime() < deadline, "no reconnection: " + e.getMessage());
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    /** A TCP relay to a server that can be cut: while cut, bytes both ways vanish and nothing is closed. */
+    private static final class CuttableLink implements AutoCloseable {
+        private final ServerSocket listen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean cut;
+
+        CuttableLink(InetSocketAddress target) throws IOException {
+            Thread accept = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket a = listen.accept();
+                        Socket b = new Socket(target.getAddress(), target.getPort());
+                        sockets.add(a);
+                        sockets.add(b);
+                        relay(a, b);
+                        relay(b, a);
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "cuttable-link");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        private void relay(Socket from, Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[64 << 10];
+                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        if (!cut) {
+                            out.write(buf, 0, n);
+                        }
+                    }
+                } catch (IOException closed) {
+                    // either side closed
+                }
+            }, "cuttable-link-relay");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        InetSocketAddress address() {
+            return (InetSocketAddress) listen.getLocalSocketAddress();
+        }
+
+        @Override
+        public void close() throws IOException {
+            listen.close();
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void pingsKeepAConnectionWhoseServerIsSlowToAnswer() throws Exception {
+        Duration timeout = Duration.ofMillis(2500);
+        RpcClient c = new RpcClient("test-client", server().address(), clientGroup, CREDENTIALS, timeout, Duration.ofMillis(400));
+        resources.push(c);
+        long start = System.nanoTime();
+        CfsException e = callFails(c, new StatFsRequest()); // never answered, while pings are
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(e.getMessage().contains("no reply"), e.getMessage());
+        assertTrue(ms >= timeout.toMillis() - 50, "failed after " + ms + " ms: before its timeout");
+        assertEquals(new AttrReply(attr(2)), c.call(new GetAttrRequest(2), AttrReply.class));
+    }
+
+    @Test
     void unreachableServerFailsWithUnavailable() throws Exception {
         RpcServer s = server();
         InetSocketAddress gone = s.address();

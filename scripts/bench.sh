@@ -6,6 +6,9 @@
 #   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--peers bindfs,raw,moosefs,glusterfs]
 #                                             the standard fio suite (../shared/peers/fio-suite.sh) on
 #                                             CFS (an async and a sync pair) and on the peers, side by side
+#   bench.sh video|balance|memory [OPTIONS]   concurrent real-time video streams; read throughput over
+#                                             pairs with 0, 1, 2 mirrors under a per-volume bandwidth
+#                                             limit; peak memory of each process (see scripts/bench/MODE.sh --help)
 #
 # Figures on a shared 2-core machine swing by up to 50 percent: compare within one run.
 set -euo pipefail
@@ -13,6 +16,7 @@ home=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 peers_dir=${CFS_PEERS_DIR:-$home/../shared/peers}
 mode=${1:-}
 [ $# -gt 0 ] && shift
+case "$mode" in video|balance|memory) exec "$home/scripts/bench/$mode.sh" "$@" ;; esac
 dir="$home/bench-cluster"
 files=2000
 size=512m
@@ -25,11 +29,11 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --runtime) runtime=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-case "$mode" in meta|fio) ;; *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
+case "$mode" in meta|fio) ;; *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
 if [ "$mode" = fio ] && [ ! -x "$peers_dir/fio-suite.sh" ]; then
   echo "bench.sh: $peers_dir/fio-suite.sh not found: set CFS_PEERS_DIR to the folder of the peers' scripts" >&2
   exit 2

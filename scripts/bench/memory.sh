@@ -45,7 +45,10 @@ done <"$out/pids" >"$out/limits"
 clip="$out/clip.mp4"
 bench_clip "$clip" "$play_seconds" 8
 mkdir -p "$bench_mnt/video"
-for i in $(seq 1 8); do cp "$clip" "$bench_mnt/video/p$i.mp4"; done
+for i in $(seq 1 8); do
+  cp "$clip" "$bench_mnt/video/p$i.mp4"
+  dd if="$bench_mnt/video/p$i.mp4" iflag=nocache count=0 status=none # written through this mount: cached whole
+done
 cfs_admin status --wait-synced --timeout 900 >/dev/null
 
 # every half second: "PHASE SECONDS NAME RSS_KIB" per process

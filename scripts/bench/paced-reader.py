@@ -4,9 +4,10 @@
 Each stream opens its file once and reads it at the clip's bitrate in chunks, each chunk due at
 its place in the clip's real-time schedule (start + bytes_sent / rate); now and then it seeks to
 another point of the file (a viewer skipping), at EOF it starts again. A chunk read after its due
-time is late by that much: the stream's lag behind real time. What was read is dropped from this
-host's page cache (posix_fadvise DONTNEED), so re-reads after a seek or a loop come from the
-cluster, as they would for a server whose cache is busy with other files.
+time is late by that much: the stream's lag behind real time. The file is dropped from this
+host's page cache at open (a file written through this mount is cached whole) and each chunk
+after it is read (posix_fadvise DONTNEED), so every byte comes from the cluster, as it would for
+a server whose cache is busy with other files.
 
   paced-reader.py --rate BYTES_PER_S --seconds S [--chunk BYTES] [--seek-every S] [--start-spread S]
                   [--seed N] --out FILE.json PATH...
@@ -28,6 +29,7 @@ def stream(index, path, args, begin, results):
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         chunks_in_file = max(1, size // args.chunk)
         position = 0
         sent = 0

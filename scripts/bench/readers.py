@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Readers as fast as they can: one thread per file, one open each, sequential reads of --chunk
-bytes for --seconds, starting again at EOF. What was read is dropped from this host's page cache
+bytes for --seconds, starting again at EOF. The file is dropped from this host's page cache at
+open (a file written through this mount is cached whole) and each chunk after it is read
 (posix_fadvise DONTNEED), so every byte comes from the cluster.
 
   readers.py --seconds S [--chunk BYTES] --out FILE.json PATH...
@@ -18,6 +19,7 @@ def reader(index, path, args, begin, results):
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         position = done = 0
         end = begin + args.seconds
         while time.monotonic() < end:

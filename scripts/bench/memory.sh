@@ -9,7 +9,8 @@
 # is copied in with cp, the mirrors catch up, and the file is read back with cmp through the
 # other mount. VmRSS of every process is sampled twice a second; the report gives each process's
 # peak per phase, its VmHWM at the end, and its RSS when half the file was copied against at the
-# end (a bounded process stops growing), beside its -Xmx and direct memory limit.
+# end (a bounded process stops growing), beside its -Xmx and direct memory limit, and the garbage
+# collections (jstat) it ran.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift 2 ;;
     --copy-gib) copy_gib=$2; shift 2 ;;
     --play-seconds) play_seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh memory: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -85,6 +86,9 @@ cfs_admin status --wait-synced --timeout 1800 >/dev/null
 echo readback >"$out/phase"
 cmp "$out/big.bin" "$bench_mnt2/big.bin" || { echo "bench.sh memory: the copy differs from its source" >&2; exit 1; }
 hwm >"$out/hwm-end"
+while read -r name pid; do # collections so far: young count and seconds, full count and seconds
+  echo "$name $(jstat -gcutil "$pid" 2>/dev/null | awk 'NR==2{print $7, $8, $9, $10}')"
+done <"$out/pids" >"$out/gc"
 kill "$sampler"; sampler=""
 rm -f "$out/big.bin"
 
@@ -103,16 +107,20 @@ for line in open(f"{out}/rss"):
         series[name].append(kib)
 limits = {l.split()[0]: l.split()[1:] for l in open(f"{out}/limits") if l.strip()}
 hwm = {l.split()[0]: int(l.split()[1]) for l in open(f"{out}/hwm-end") if l.strip()}
+gc = {l.split()[0]: l.split()[1:] for l in open(f"{out}/gc") if l.strip()}
+def collections(n):
+    g = gc.get(n, [])
+    return f"{g[0]} young ({float(g[1]):.1f} s), {g[2]} full ({float(g[3]):.1f} s)" if len(g) == 4 else "-"
 names = [l.split()[0] for l in open(f"{out}/pids") if l.strip()]
 mib = lambda k: f"{k / 1024:,.0f} MiB"
-print("| process | -Xmx / direct limit | idle | 8 players | copying the file in | mirrors catching up | reading it back | VmHWM at the end | RSS half-way through the copy / at its end |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| process | -Xmx / direct limit | idle | 8 players | copying the file in | mirrors catching up | reading it back | VmHWM at the end | RSS half-way through the copy / at its end | garbage collections |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for n in names:
     s = series.get(n, [])
     half = f"{mib(s[len(s) // 2])} / {mib(s[-1])}" if s else "-"
     lim = " / ".join(limits.get(n, ["?", "?"]))
     print(f"| {n} | {lim} | {mib(peak[('idle', n)])} | {mib(peak[('play', n)])} | {mib(peak[('copy', n)])} | "
-          f"{mib(peak[('synced', n)])} | {mib(peak[('readback', n)])} | {mib(hwm.get(n, 0))} | {half} |")
+          f"{mib(peak[('synced', n)])} | {mib(peak[('readback', n)])} | {mib(hwm.get(n, 0))} | {half} | {collections(n)} |")
 PY
 )
 { printf '\n## Peak memory\n\n'; bench_machine memory $args

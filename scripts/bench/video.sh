@@ -66,26 +66,7 @@ for n in ${counts//,/ }; do
   echo "$n streams done" >&2
 done
 
-report=$(python3 - "$out" "$counts" "$rate" <<'PY'
-import json, os, sys
-out, counts, rate = sys.argv[1], [int(c) for c in sys.argv[2].split(",")], float(sys.argv[3])
-def ticks(path):
-    return {l.split()[0]: int(l.split()[1]) for l in open(path) if l.strip()}
-print("| streams (distinct files) | load, MB/s | worst lag | p99 lag | reads later than 0.1 s | storage daemons' CPU | metadata server's CPU | mounts' CPU |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-for n in counts:
-    runs = [json.load(open(os.path.join(out, f))) for f in (f"streams-{n}-a.json", f"streams-{n}-b.json") if os.path.exists(os.path.join(out, f))]
-    worst = max(r["worst_lag_s"] for r in runs)
-    p99 = max(r["p99_lag_s"] for r in runs)
-    late = sum(r["late_reads"] for r in runs); reads = sum(r["reads"] for r in runs)
-    before, after = ticks(f"{out}/cpu-{n}.before"), ticks(f"{out}/cpu-{n}.after")
-    t0, t1, hz = (float(x) for x in open(f"{out}/cpu-{n}.wall").read().split())
-    cpu = {k: 100.0 * (after[k] - before[k]) / hz / (t1 - t0) for k in after if k in before}
-    storage = sum(v for k, v in cpu.items() if k.startswith("ss"))
-    mounts = sum(v for k, v in cpu.items() if k.startswith("mount"))
-    print(f"| {n} | {n * rate / 1e6:,.0f} | {worst:.2f} s | {p99:.3f} s | {late} of {reads} | {storage:.0f}% | {cpu.get('meta', 0):.0f}% | {mounts:.0f}% |")
-PY
-)
+report=$(python3 "$here/video-report.py" "$out" "$counts" "$rate" "$seconds")
 { printf '\n## Concurrent video streams\n\n'; bench_machine video $args
   printf -- '- clip: H.264/AAC 1280x720, %s Mbit/s (%s bytes/s), %s s; one distinct file per stream on the default topology; %s s per stream count, half the streams on each of two mounts\n' \
     "$mbits" "$rate" "$clip_seconds" "$seconds"

@@ -6,6 +6,9 @@
 #   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--peers bindfs,raw,moosefs,glusterfs]
 #                                             the standard fio suite (../shared/peers/fio-suite.sh) on
 #                                             CFS (an async and a sync pair) and on the peers, side by side
+#   bench.sh video|balance|memory [OPTIONS]   concurrent real-time video streams; read throughput over
+#                                             pairs with 0, 1, 2 mirrors under a per-volume bandwidth
+#                                             limit; peak memory of each process (see scripts/bench/MODE.sh --help)
 #
 # Defaults: --dir bench-cluster (beside scripts/) --files 2000 --size 512m --runtime 20 --peers bindfs,raw
 # Figures on a shared 2-core machine swing by up to 50 percent: compare within one run.
@@ -16,6 +19,7 @@ peers_dir=${CFS_PEERS_DIR:-$home/../shared/peers}
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;; esac
+case "$mode" in video|balance|memory) exec "$home/scripts/bench/$mode.sh" "$@" ;; esac
 dir="$home/bench-cluster"
 files=2000
 size=512m
@@ -33,7 +37,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$mode" in meta|fio) ;; *) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0" >&2
-  echo "bench.sh: expected meta or fio first, got '$mode'" >&2; exit 2 ;; esac
+  echo "bench.sh: expected meta, fio, video, balance or memory first, got '$mode'" >&2; exit 2 ;; esac
 if [ "$mode" = fio ] && [ ! -x "$peers_dir/fio-suite.sh" ]; then
   echo "bench.sh: $peers_dir/fio-suite.sh not found: set CFS_PEERS_DIR to the folder of the peers' scripts" >&2
   exit 2

@@ -12,6 +12,7 @@
 #   local-cluster.sh start NAME [--dir DIR]                start one part again
 #
 # DIR defaults to ./local-cluster; FILE (first 'up' only) to scripts/local-cluster.conf.
+# CFS_BLOCK_STORE_OPTS: extra options for every block-store started (e.g. --volume-bandwidth 16MiB).
 set -euo pipefail
 home=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/deps.sh
@@ -110,7 +111,7 @@ start_part() { # NAME
       echo $! >"$run/mount.pid"
       wait_until mount 60 mount_ok ;;
     *)
-      nohup "$home/scripts/cfs" block-store --config "$conf" --id "$part" >>"$logs/$part.log" 2>&1 </dev/null &
+      nohup "$home/scripts/cfs" block-store --config "$conf" --id "$part" ${CFS_BLOCK_STORE_OPTS:-} >>"$logs/$part.log" 2>&1 </dev/null &
       echo $! >"$run/$part.pid"
       wait_until "$part" 60 port_open "$(address_of "$part")" ;;
   esac

@@ -20,7 +20,7 @@ free_port() {
 bench_topology() {
   local file=$1; shift
   {
-    echo "cluster  block-size=1MiB cluster-size=64KiB"
+    echo "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret"
     echo "metadata address=127.0.0.1:$(free_port) data=meta"
     for ss in ss1 ss2 ss3; do echo "storage  $ss address=127.0.0.1:$(free_port) data=$ss"; done
     printf '%s\n' "$@" | grep -o 'ss[0-9]*:[A-Za-z0-9_-]*' | sort -u | sed 's/^/volume   /; s/$/ capacity=16GiB/'

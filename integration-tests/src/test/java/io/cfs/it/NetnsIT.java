@@ -83,8 +83,11 @@ class NetnsIT {
         Runtime.getRuntime().addShutdownHook(new Thread(NetnsIT::cleanUp, "netns-it-cleanup"));
 
         conf = dir.resolve("topology.conf");
+        Path secret = dir.resolve("cluster.secret");
+        Files.writeString(secret, "netns-it-secret-" + java.util.UUID.randomUUID());
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Files.writeString(conf, String.join("\n",
-                "cluster  block-size=1MiB cluster-size=64KiB",
+                "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret",
                 "metadata address=" + hosts.address("meta") + ":7400 data=meta",
                 "storage  ss1 address=" + hosts.address("ss1") + ":7401 data=ss1",
                 "storage  ss2 address=" + hosts.address("ss2") + ":7402 data=ss2",

@@ -36,6 +36,11 @@ public final class MountMain implements Callable<Integer> {
             description = "longest wait for any daemon before a call fails with EIO")
     long timeoutSeconds;
 
+    @Option(names = "--attr-cache", defaultValue = "1", paramLabel = "SECONDS",
+            description = "how long a stat may show attributes this host fetched before asking again (0: always ask);"
+                    + " this host's own changes show at once, and an open always asks")
+    double attrCacheSeconds;
+
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
             description = "extra FUSE mount options, comma separated (e.g. allow_other,ro)")
     List<String> extraOptions = new ArrayList<>();
@@ -64,12 +69,17 @@ public final class MountMain implements Callable<Integer> {
             System.err.println("cfs mount: " + e.getMessage());
             return 2;
         }
+        if (!(attrCacheSeconds >= 0 && attrCacheSeconds <= 3600)) {
+            System.err.println("cfs mount: --attr-cache " + attrCacheSeconds + ": expected 0..3600 seconds");
+            return 2;
+        }
         Path target = mountPoint.toAbsolutePath().normalize();
         if (!MountPoints.prepare(target)) {
             return 1;
         }
         ClientOptions options = new ClientOptions(Duration.ofSeconds(timeoutSeconds), ClientOptions.DEFAULTS.writeBuffer(),
-                ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
+                ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl(),
+                Duration.ofMillis(Math.round(attrCacheSeconds * 1000)));
         CfsClient client = new CfsClient(topology, options, Clock.systemUTC(), id);
         try {
             client.getattr("/");

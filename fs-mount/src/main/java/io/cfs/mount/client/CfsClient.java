@@ -103,6 +103,8 @@ public final class CfsClient implements AutoCloseable {
     /** Open inodes on this host. Bounded by the handles. */
     private final Map<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
     private final AtomicLong handleIds = new AtomicLong();
+    /** CLOSE requests sent and not answered yet (waited for by {@link #close()}); bounded by the handles. */
+    private final java.util.Set<CompletableFuture<Message>> closes = ConcurrentHashMap.newKeySet();
     /**
      * Size and mtime of each file as this host's page cache last saw it: an open of an unchanged file
      * keeps the kernel's cache (many viewers of one video), a changed one drops it (close-to-open).
@@ -710,16 +712,22 @@ public final class CfsClient implements AutoCloseable {
             h.dropReadAhead();
             unhold(file);
             if (h.epoch == epoch) { // an open of a lost session is gone on the server already
-                try {
-                    call(new CloseRequest(h.serverHandle), OkReply.class);
-                } catch (CfsException e) {
-                    // the server restarted (or the lease ran out) since: the open is gone there too
-                    if (e.code() != ErrorCode.BAD_HANDLE && e.code() != ErrorCode.SESSION_EXPIRED) {
-                        throw e;
+                // Not waited for: it only gives back the Usage Table count (and frees an unlinked file),
+                // and the server handles this connection's requests in order, so whatever this host
+                // asks next sees it done. close(2) has had its answer from flush already.
+                CompletableFuture<Message> closing = meta.call(new CloseRequest(h.serverHandle));
+                closes.add(closing);
+                closing.whenComplete((reply, error) -> {
+                    closes.remove(closing);
+                    CfsException e = error == null ? null : BlockIo.cause(error);
+                    if (e != null && e.code() != ErrorCode.BAD_HANDLE && e.code() != ErrorCode.SESSION_EXPIRED) {
+                        log.warn("close of handle {} (inode {}) failed: {}; the metadata server releases it with this"
+                                + " session", handleId, file.inode, e.getMessage());
+                    } else if (e != null) { // the server restarted (or the lease ran out) since: gone there too
+                        log.debug("close of handle {}: the metadata server no longer has it ({})", handleId,
+                                e.getMessage());
                     }
-                    log.debug("close of handle {}: the metadata server no longer has it ({})", handleId,
-                            e.getMessage());
-                }
+                });
             }
         }
     }
@@ -1084,6 +1092,11 @@ public final class CfsClient implements AutoCloseable {
             } catch (CfsException ignored) {
                 // best effort at shutdown; the server releases the session's opens itself
             }
+        }
+        try { // the last CLOSEs give back their Usage Table counts before the session ends
+            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("CLOSE requests still unanswered at shutdown: {}", e.toString());
         }
         keepAlive.shutdownNow();
         meta.close();

@@ -3,9 +3,14 @@
 # date, to BENCHMARKS.md. Starts its own local cluster under DIR (default ./bench-cluster).
 #
 #   bench.sh meta  [--dir DIR] [--files N]    create/stat/unlink of N small files through the mount
-#   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--peers bindfs,raw,moosefs,glusterfs]
+#   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--runs N] [--peers bindfs,raw,moosefs,glusterfs]
 #                                             the standard fio suite (../shared/peers/fio-suite.sh) on
-#                                             CFS (an async and a sync pair) and on the peers, side by side
+#                                             CFS (an async and a sync pair) and on the peers, side by side:
+#                                             every target is up at once and the runs alternate them;
+#                                             the table gives medians and the ratios to bindfs and the
+#                                             best peer (MooseFS or GlusterFS) measured in the run
+#                                             (--files N: the small files of the suite, default 2000)
+#   --port P   the cluster's ports are P..P+3 (default 17400), apart from other clusters on the machine
 #   bench.sh video|balance|memory [OPTIONS]   concurrent real-time video streams; read throughput over
 #                                             pairs with 0, 1, 2 mirrors under a per-volume bandwidth
 #                                             limit; peak memory of each process (see scripts/bench/MODE.sh --help)
@@ -24,7 +29,9 @@ dir="$home/bench-cluster"
 files=2000
 size=512m
 runtime=20
-peers="bindfs,raw"
+runs=3
+port=17400
+peers="bindfs,raw,moosefs,glusterfs"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
@@ -32,6 +39,8 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --runtime) runtime=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -52,7 +61,13 @@ command -v python3 >/dev/null && command -v fio >/dev/null || {
 . "$home/scripts/lib/progress.sh"
 cleanup() { "$home/scripts/local-cluster.sh" down --dir "$dir/cluster" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-"$home/scripts/local-cluster.sh" up --dir "$dir/cluster" >/dev/null
+# a fresh cluster of the default topology on ports port..port+3, never meeting another cluster
+mkdir -p "$dir"
+cleanup; rm -rf "$dir/cluster"
+sed -e "s/127\.0\.0\.1:7400/127.0.0.1:$port/" -e "s/127\.0\.0\.1:7401/127.0.0.1:$((port + 1))/" \
+  -e "s/127\.0\.0\.1:7402/127.0.0.1:$((port + 2))/" -e "s/127\.0\.0\.1:7403/127.0.0.1:$((port + 3))/" \
+  "$home/scripts/local-cluster.conf" > "$dir/cluster.conf"
+"$home/scripts/local-cluster.sh" up --dir "$dir/cluster" --config "$dir/cluster.conf" >/dev/null
 mnt="$dir/cluster/mnt"
 cfs() { "$home/scripts/cfs" "$@" --config "$dir/cluster/cluster.conf"; }
 
@@ -105,55 +120,73 @@ PY
     mkdir -p "$mnt/async" "$mnt/sync"
     cfs set-pair "$mnt/async" p1 >/dev/null
     cfs set-pair "$mnt/sync" p2 >/dev/null
-    export SIZE=$size RUNTIME=$runtime
-    set -- ${peers//,/ }
-    progress_start "fio suite" $((2 + $#)) runs
-    "$peers_dir/fio-suite.sh" "$mnt/async" "$out/cfs-async" >/dev/null
-    progress_update 1
-    "$peers_dir/fio-suite.sh" "$mnt/sync" "$out/cfs-sync" >/dev/null
-    progress_update 2
-    cleanup
+    # every target up at once, so that the runs can alternate them (the machine's load drifts)
+    declare -A at=([cfs-async]="$mnt/async" [cfs-sync]="$mnt/sync")
+    targets="cfs-async cfs-sync"
+    up_peers=""
+    downs() { for p in $up_peers; do "$peers_dir/down-$p.sh" "$dir/peers" >/dev/null 2>&1 || true; done; cleanup; }
+    trap downs EXIT
     for p in ${peers//,/ }; do
-      "$peers_dir/up-$p.sh" "$dir/peers" >/dev/null
-      case "$p" in
-        bindfs) pm="$dir/peers/bindfs/mnt" ;;
-        raw) pm="$dir/peers/raw" ;;
-        moosefs) pm="$dir/peers/moosefs/mnt" ;;
-        glusterfs) pm="$dir/peers/glusterfs/mnt" ;;
-      esac
-      [ -d "$pm" ] || pm=$(ls -d "$dir/peers/$p"/*mnt* 2>/dev/null | head -1)
-      "$peers_dir/fio-suite.sh" "$pm" "$out/$p" >/dev/null || progress_print "bench.sh: $p failed" >&2
-      "$peers_dir/down-$p.sh" "$dir/peers" >/dev/null || true
-      progress_update $((_progress_done + 1))
+      if "$peers_dir/up-$p.sh" "$dir/peers" >"$out/up-$p.log" 2>&1; then
+        up_peers="$up_peers $p"; targets="$targets $p"; at[$p]="$dir/peers/$p/mnt"
+      else
+        echo "bench.sh: $p could not be started (see $out/up-$p.log): measured without it" >&2
+      fi
+    done
+    export SIZE=$size RUNTIME=$runtime NFILES=$files
+    set -- $targets
+    progress_start "fio suite" $((runs * $#)) runs
+    for r in $(seq 1 "$runs"); do
+      for t in $targets; do
+        "$peers_dir/fio-suite.sh" "${at[$t]}" "$out/$t/run$r" >/dev/null || progress_print "bench.sh: $t run $r failed" >&2
+        progress_update $((_progress_done + 1))
+      done
     done
     progress_end
-    report=$(python3 - "$out" <<'PY'
-import json, os, sys
-o = sys.argv[1]
-runs = [d for d in ["cfs-async", "cfs-sync", "bindfs", "raw", "moosefs", "glusterfs"] if os.path.exists(os.path.join(o, d, "summary.txt"))]
+    report=$(python3 - "$out" "$runs" <<'PY'
+import json, os, statistics, sys
+o, runs = sys.argv[1], int(sys.argv[2])
+order = ["cfs-async", "cfs-sync", "bindfs", "raw", "moosefs", "glusterfs"]
 def figures(d):
     f = {}
     for n in ["seqwrite", "seqread", "seqread4same", "randread1", "randread4"]:
-        j = json.load(open(os.path.join(o, d, n + ".json")))["jobs"][0]
+        j = json.load(open(os.path.join(d, n + ".json")))["jobs"][0]
         s = j["write" if n == "seqwrite" else "read"]
         f[n] = s["bw_bytes"] / 1e6 if n.startswith("seq") else s["iops"]
-    m = json.load(open(os.path.join(o, d, "meta.json")))
+    m = json.load(open(os.path.join(d, "meta.json")))
     for k in ("create", "stat", "delete"):
         f["meta-" + k] = m[k]["iops"]
     return f
-fig = {d: figures(d) for d in runs}
+fig = {}
+for t in order:
+    done = [figures(os.path.join(o, t, f"run{r}")) for r in range(1, runs + 1)
+            if os.path.exists(os.path.join(o, t, f"run{r}", "summary.txt"))]
+    if done:
+        fig[t] = {k: statistics.median(f[k] for f in done) for k in done[0]}
+        fig[t]["runs"] = len(done)
+targets = [t for t in order if t in fig]
+peers = [t for t in ("moosefs", "glusterfs") if t in fig]
 rows = [("seqwrite", "seq write 1 MiB, MB/s"), ("seqread", "seq read 1 MiB, MB/s"),
         ("seqread4same", "4 readers of one file, MB/s"), ("randread1", "random 4 KiB read, 1 job, IOPS"),
         ("randread4", "random 4 KiB read, 4 jobs, IOPS"), ("meta-create", "creates/s"),
         ("meta-stat", "stats/s"), ("meta-delete", "deletes/s")]
-print("| figure | " + " | ".join(runs) + (" | cfs-async / bindfs |" if "bindfs" in fig else " |"))
-print("|---|" + "---:|" * len(runs) + ("---:|" if "bindfs" in fig else ""))
+ratios = []
+for c in ("cfs-async", "cfs-sync"):
+    if c in fig and "bindfs" in fig:
+        ratios.append((f"{c[4:]} / bindfs", c, lambda k: fig["bindfs"][k]))
+    if c in fig and peers:
+        ratios.append((f"{c[4:]} / best peer", c, lambda k: max(fig[p][k] for p in peers)))
+print("| figure (median of runs) | " + " | ".join(targets) + "".join(f" | {r[0]}" for r in ratios) + " |")
+print("|---|" + "---:|" * (len(targets) + len(ratios)))
 for k, label in rows:
-    cells = [f"{fig[d][k]:,.0f}" for d in runs]
-    ratio = f" {fig['cfs-async'][k] / fig['bindfs'][k]:.2f} |" if "bindfs" in fig and fig["bindfs"][k] else ""
-    print(f"| {label} | " + " | ".join(cells) + " |" + ratio)
+    cells = [f"{fig[t][k]:,.0f}" for t in targets]
+    cells += [f"{fig[c][k] / base(k):.2f}" if base(k) else "-" for _, c, base in ratios]
+    print(f"| {label} | " + " | ".join(cells) + " |")
+print("| runs | " + " | ".join(str(fig[t]["runs"]) for t in targets) + " |" + " |" * len(ratios))
 PY
 )
-    { printf '\n## fio suite (CFS beside its peers)\n\n'; machine fio --size "$size" --runtime "$runtime" --peers "$peers"
-      printf -- '- raw results: %s\n\n%s\n' "$out" "$report"; } | tee -a "$home/BENCHMARKS.md" ;;
+    { printf '\n## fio suite (CFS beside its peers)\n\n'
+      machine fio --size "$size" --runtime "$runtime" --runs "$runs" --peers "$peers"
+      printf -- '- targets measured: %s (alternating, %s runs)\n- raw results: %s\n\n%s\n' "$targets" "$runs" "$out" "$report"
+    } | tee -a "$home/BENCHMARKS.md" ;;
 esac

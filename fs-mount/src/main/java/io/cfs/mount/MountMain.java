@@ -47,6 +47,11 @@ public final class MountMain implements Callable<Integer> {
             description = "longest wait for any daemon before a call fails with EIO")
     long timeoutSeconds;
 
+    @Option(names = "--attr-cache", defaultValue = "1", paramLabel = "SECONDS",
+            description = "how long a stat may show attributes this host fetched before asking again (0: always ask);"
+                    + " this host's own changes show at once, and an open always asks")
+    double attrCacheSeconds;
+
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",", showDefaultValue = CommandLine.Help.Visibility.NEVER,
             description = {"mount options, comma separated, as mount(8) and FUSE take them: ro (refuse every change "
                     + "with EROFS), allow_other (every user may use the mount, not only the one who mounted it), "
@@ -90,6 +95,10 @@ public final class MountMain implements Callable<Integer> {
             System.err.println("cfs mount: " + e.getMessage());
             return 2;
         }
+        if (!(attrCacheSeconds >= 0 && attrCacheSeconds <= 3600)) {
+            System.err.println("cfs mount: --attr-cache " + attrCacheSeconds + ": expected 0..3600 seconds");
+            return 2;
+        }
         if (id == null) {
             id = java.net.InetAddress.getLocalHost().getHostName();
         }
@@ -105,7 +114,8 @@ public final class MountMain implements Callable<Integer> {
             return 1;
         }
         ClientOptions clientOptions = new ClientOptions(Duration.ofSeconds(timeoutSeconds),
-                ClientOptions.DEFAULTS.writeBuffer(), ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl());
+                ClientOptions.DEFAULTS.writeBuffer(), ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl(),
+                Duration.ofMillis(Math.round(attrCacheSeconds * 1000)));
         CfsClient client = new CfsClient(topology, credentials, clientOptions, Clock.systemUTC(), id);
         try {
             client.getattr("/");

@@ -52,6 +52,7 @@ import io.cfs.protocol.message.StatusReply;
 import io.cfs.protocol.message.StatusRequest;
 import io.cfs.protocol.message.StorageHeartbeatRequest;
 import io.cfs.protocol.message.SymlinkRequest;
+import io.cfs.protocol.message.SyncRequest;
 import io.cfs.protocol.rpc.RequestHandler;
 import io.cfs.topology.PairId;
 import io.cfs.topology.PairSpec;
@@ -86,10 +87,13 @@ import org.slf4j.LoggerFactory;
  * Serves the metadata requests. Reads (LOOKUP, GET_ATTR, READ_DIR, STAT_FS, READ_LINK, LOCATE,
  * GET_LAYOUT, STATUS) are answered from memory under the read lock. A mutation runs under the
  * write lock: the {@link Planner} checks it against the state and builds its {@link Operation},
- * which is queued on the {@link GroupCommitLog}; once the journal has it on disk (one fsync shared
+ * which is queued on the {@link GroupCommitLog}; once the journal has written it (one write shared
  * by every operation queued meanwhile), the writer thread applies the batch to the {@link
  * Namespace} under the write lock, in log order, and the replies go out. So the state in memory,
- * and every answer, never runs ahead of the disk. Only that thread changes the {@link Namespace},
+ * and every answer, never runs ahead of the journal file: an answered change survives a kill -9
+ * of the server. The journal's fdatasyncs follow the writes on a thread of their own; SYNC (a
+ * client's fsync(2)) is answered once one has covered every change answered before it, so what a
+ * client fsynced also survives a power loss, as on a local filesystem. Only that thread changes the {@link Namespace},
  * which is why it can also write the snapshots. OPEN, CLOSE, OPEN_SESSION, KEEP_ALIVE and
  * STORAGE_HEARTBEAT change only soft state (sessions, handles, the Usage Table, storage liveness)
  * and are not journaled; a restart forgets it.
@@ -185,7 +189,7 @@ final class MetadataService implements RequestHandler, AutoCloseable {
                 .description("files, directories and links in the namespace").register(registry);
         FunctionCounter.builder("cfs.journal.records", journal, j -> j.stats().records())
                 .description("operations written to the journal since start").register(registry);
-        FunctionCounter.builder("cfs.journal.fsyncs", journal, j -> j.stats().fsyncs())
+        FunctionCounter.builder("cfs.journal.fsyncs", journal, GroupCommitLog::fsyncs)
                 .description("journal fsyncs since start").register(registry);
     }
 
@@ -248,6 +252,8 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         } else if (request instanceof GetLayoutRequest r) {
             return read(() -> new LayoutReply(namespace.extents(handle(channel, r.handle()).inode(), r.offset(),
                     r.length())));
+        } else if (request instanceof SyncRequest) {
+            return journal.sync().thenApply(v -> new OkReply());
         } else if (request instanceof StatusRequest) {
             return read(this::status);
         } else if (request instanceof MakeDirRequest r) {
@@ -306,7 +312,7 @@ final class MetadataService implements RequestHandler, AutoCloseable {
                 + " is not a metadata server request: expected one of LOOKUP, GET_ATTR, READ_DIR, MAKE_DIR,"
                 + " CREATE_FILE, SYMLINK, READ_LINK, LINK, MAKE_NODE, REMOVE, RENAME, SET_ATTR, STAT_FS, OPEN,"
                 + " ALLOCATE, GET_LAYOUT, COMMIT_WRITE, CLOSE, OPEN_SESSION, KEEP_ALIVE, STORAGE_HEARTBEAT, STATUS,"
-                + " SET_PAIR, LOCATE"));
+                + " SET_PAIR, LOCATE, SYNC"));
     }
 
     private Message readDir(ReadDirRequest r) {

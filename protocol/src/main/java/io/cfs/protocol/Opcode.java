@@ -44,6 +44,7 @@ public enum Opcode {
     OPEN_SESSION(0x0120, OpenSessionRequest::decode),
     SESSION(0x0121, SessionReply::decode),
     KEEP_ALIVE(0x0122, KeepAliveRequest::decode),
+    SYNC(0x0123, SyncRequest::decode),
     STORAGE_HEARTBEAT(0x0130, StorageHeartbeatRequest::decode),
     // Administration (the cfs status, locate, set-pair and scrub commands): 0x04xx
     STATUS(0x0401, StatusRequest::decode),

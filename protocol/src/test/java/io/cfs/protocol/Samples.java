@@ -267,6 +267,7 @@ public final class Samples {
             b.writeInt(10_000);
         });
         add(Opcode.KEEP_ALIVE, 47, () -> new KeepAliveRequest(5), b -> b.writeLong(5));
+        add(Opcode.SYNC, 147, SyncRequest::new, b -> {});
         add(Opcode.STORAGE_HEARTBEAT, 48, () -> new StorageHeartbeatRequest(new StorageId("ss2"), 10, 20, 1L << 30,
                 List.of(new MirrorStatus(P1, 1, 17, 1L << 20, 5000), new MirrorStatus(P2, 2, 0, 0, 0))), b -> {
             str(b, "ss2");

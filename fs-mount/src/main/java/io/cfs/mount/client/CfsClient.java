@@ -23,6 +23,7 @@ import io.cfs.protocol.message.ReadLinkReply;
 import io.cfs.protocol.message.ReadLinkRequest;
 import io.cfs.protocol.message.SessionReply;
 import io.cfs.protocol.message.SymlinkRequest;
+import io.cfs.protocol.message.SyncRequest;
 import io.cfs.protocol.message.LayoutReply;
 import io.cfs.protocol.message.LookupRequest;
 import io.cfs.protocol.message.MakeDirRequest;
@@ -74,6 +75,11 @@ import org.slf4j.LoggerFactory;
  * commits the size to the metadata server before it returns; {@link #open} fetches a fresh
  * allocation list and size.
  *
+ * <p>Attributes are cached per inode for {@link ClientOptions#attrTtl} (as NFS and MooseFS clients
+ * do): every change this host makes replaces or drops the entries it affects, so this host sees
+ * its own changes at once; another host's change shows in a stat here within that time, and at
+ * once in an open here (which always asks the server and refreshes the entry).
+ *
  * <p>Bytes past end of file inside an allocated block may hold anything (blocks are reused); the
  * client keeps every byte below end of file right by zeroing what a size increase without data
  * (a write past the end, a truncate that grows) exposes, and the unwritten part of a newly
@@ -95,6 +101,8 @@ public final class CfsClient implements AutoCloseable {
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     /** Path to inode; bounded and short-lived, since other hosts change the namespace too. */
     private final Cache<String, Long> inodes;
+    /** Inode to attributes as the server last gave them; bounded and short-lived (see the class comment). */
+    private final Cache<Long, FileAttr> attrs;
     /** The File Management Table: handle to open. Bounded by the kernel's open files. */
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     /** Open inodes on this host. Bounded by the handles. */
@@ -103,6 +111,8 @@ public final class CfsClient implements AutoCloseable {
     /** Parts of reads served from a handle's read-ahead buffer or its prefetch, and those that had to fetch. */
     private final LongAdder readAheadHits = new LongAdder();
     private final LongAdder readAheadMisses = new LongAdder();
+    /** CLOSE requests sent and not answered yet (waited for by {@link #close()}); bounded by the handles. */
+    private final java.util.Set<CompletableFuture<Message>> closes = ConcurrentHashMap.newKeySet();
     /**
      * Size and mtime of each file as this host's page cache last saw it: an open of an unchanged file
      * keeps the kernel's cache (many viewers of one video), a changed one drops it (close-to-open).
@@ -129,6 +139,8 @@ public final class CfsClient implements AutoCloseable {
                 options.requestTimeout());
         this.blocks = new BlockIo(topology, group, credentials, options.requestTimeout());
         this.inodes = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.entryTtl()).build();
+        this.attrs = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.attrTtl())
+                .ticker(() -> clock.millis() * 1_000_000L).build();
         this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cfs-keepalive");
             t.setDaemon(true);
@@ -181,7 +193,7 @@ public final class CfsClient implements AutoCloseable {
                 || request instanceof OpenRequest || request instanceof AllocateRequest
                 || request instanceof CommitWriteRequest || request instanceof SetAttrRequest
                 || request instanceof CloseRequest || request instanceof ReadLinkRequest
-                || request instanceof io.cfs.protocol.message.GetLayoutRequest
+                || request instanceof io.cfs.protocol.message.GetLayoutRequest || request instanceof SyncRequest
                 || (request instanceof CreateFileRequest c && !c.exclusive());
     }
 
@@ -219,14 +231,34 @@ public final class CfsClient implements AutoCloseable {
     // ---------------------------------------------------------------- namespace
 
     public FileAttr getattr(String path) {
-        FileAttr attr = path.equals("/")
-                ? call(new GetAttrRequest(ROOT), AttrReply.class).attr()
-                : lookup(path);
+        Long inode = path.equals("/") ? Long.valueOf(ROOT) : inodes.getIfPresent(path);
+        FileAttr attr = inode == null ? null : attrs.getIfPresent(inode);
+        if (attr == null) {
+            attr = path.equals("/") ? cached(call(new GetAttrRequest(ROOT), AttrReply.class).attr()) : lookup(path);
+        }
         return withLocalSize(attr);
     }
 
     public FileAttr getattr(long handle) {
-        return withLocalSize(call(new GetAttrRequest(handle(handle).file.inode), AttrReply.class).attr());
+        long inode = handle(handle).file.inode;
+        FileAttr attr = attrs.getIfPresent(inode);
+        return withLocalSize(attr != null ? attr : cached(call(new GetAttrRequest(inode), AttrReply.class).attr()));
+    }
+
+    /** Remembers attributes the server just gave; returns them. */
+    private FileAttr cached(FileAttr attr) {
+        attrs.put(attr.inode(), attr);
+        return attr;
+    }
+
+    /** Forgets the attributes of the directory holding {@code path} (its times and link count change). */
+    private void parentChanged(String path) {
+        Long dir = parent(path).equals("/") ? Long.valueOf(ROOT) : inodes.getIfPresent(parent(path));
+        if (dir != null) {
+            attrs.invalidate(dir);
+        } else {
+            attrs.invalidateAll();
+        }
     }
 
     public List<DirEntry> readdir(String path) {
@@ -247,14 +279,16 @@ public final class CfsClient implements AutoCloseable {
         FileAttr attr = call(new MakeDirRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid),
                 AttrReply.class).attr();
         inodes.put(path, attr.inode());
-        return attr;
+        parentChanged(path);
+        return cached(attr);
     }
 
     public FileAttr symlink(String target, String path, int uid, int gid) {
         FileAttr attr = call(new SymlinkRequest(resolve(parent(path)), name(path), target, uid, gid), AttrReply.class)
                 .attr();
         inodes.put(path, attr.inode());
-        return attr;
+        parentChanged(path);
+        return cached(attr);
     }
 
     public String readlink(String path) {
@@ -266,7 +300,8 @@ public final class CfsClient implements AutoCloseable {
         FileAttr attr = call(new LinkRequest(resolve(existing), resolve(parent(path)), name(path)), AttrReply.class)
                 .attr();
         inodes.put(path, attr.inode());
-        return attr;
+        parentChanged(path);
+        return cached(attr);
     }
 
     /** Creates a FIFO, socket or device node. */
@@ -274,22 +309,32 @@ public final class CfsClient implements AutoCloseable {
         FileAttr attr = call(new MakeNodeRequest(resolve(parent(path)), name(path), type, mode & 07777, rdev, uid, gid),
                 AttrReply.class).attr();
         inodes.put(path, attr.inode());
-        return attr;
+        parentChanged(path);
+        return cached(attr);
     }
 
     public void unlink(String path) {
         call(new RemoveRequest(resolve(parent(path)), name(path), false), OkReply.class);
+        Long inode = inodes.getIfPresent(path);
+        if (inode != null) { // its link count changed (another link may still show it)
+            attrs.invalidate(inode);
+            parentChanged(path);
+        } else {
+            attrs.invalidateAll();
+        }
         inodes.invalidate(path);
     }
 
     public void rmdir(String path) {
         call(new RemoveRequest(resolve(parent(path)), name(path), true), OkReply.class);
         inodes.invalidateAll();
+        attrs.invalidateAll();
     }
 
     public void rename(String from, String to) {
         call(new RenameRequest(resolve(parent(from)), name(from), resolve(parent(to)), name(to)), OkReply.class);
         inodes.invalidateAll();
+        attrs.invalidateAll();
     }
 
     public void chmod(String path, int mode) {
@@ -344,6 +389,8 @@ public final class CfsClient implements AutoCloseable {
         FileAttr attr = call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
                 exclusive), AttrReply.class).attr();
         inodes.put(path, attr.inode());
+        parentChanged(path);
+        cached(attr);
         return open(attr.inode(), flags);
     }
 
@@ -373,6 +420,7 @@ public final class CfsClient implements AutoCloseable {
             unhold(file);
             throw e;
         }
+        cached(reply.attr()); // close-to-open: what another host committed shows here from now on
         file.lock.lock();
         try {
             file.pair = reply.pair();
@@ -655,16 +703,25 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
-    /** Flushes, then makes the file's written data durable on the storage systems. */
+    /**
+     * Flushes, then makes the file's written data durable on the storage systems and its committed
+     * size durable in the metadata server's journal (which answers changes before its fdatasync).
+     */
     public void fsync(long handleId) {
         Handle h = handle(handleId);
         OpenFile file = h.file;
         file.lock.lock();
         try {
             commit(file, h);
+            CompletableFuture<Message> journal = meta.call(new SyncRequest());
             if (!file.unsynced.isEmpty()) {
                 blocks.flush(file.unsynced);
                 file.unsynced.clear();
+            }
+            try {
+                BlockIo.await(journal, OkReply.class);
+            } catch (CfsException e) {
+                call(new SyncRequest(), OkReply.class); // lost with a connection: again, with the retries
             }
         } finally {
             file.lock.unlock();
@@ -690,16 +747,22 @@ public final class CfsClient implements AutoCloseable {
             h.dropReadAhead();
             unhold(file);
             if (h.epoch == epoch) { // an open of a lost session is gone on the server already
-                try {
-                    call(new CloseRequest(h.serverHandle), OkReply.class);
-                } catch (CfsException e) {
-                    // the server restarted (or the lease ran out) since: the open is gone there too
-                    if (e.code() != ErrorCode.BAD_HANDLE && e.code() != ErrorCode.SESSION_EXPIRED) {
-                        throw e;
+                // Not waited for: it only gives back the Usage Table count (and frees an unlinked file),
+                // and the server handles this connection's requests in order, so whatever this host
+                // asks next sees it done. close(2) has had its answer from flush already.
+                CompletableFuture<Message> closing = meta.call(new CloseRequest(h.serverHandle));
+                closes.add(closing);
+                closing.whenComplete((reply, error) -> {
+                    closes.remove(closing);
+                    CfsException e = error == null ? null : BlockIo.cause(error);
+                    if (e != null && e.code() != ErrorCode.BAD_HANDLE && e.code() != ErrorCode.SESSION_EXPIRED) {
+                        log.warn("close of handle {} (inode {}) failed: {}; the metadata server releases it with this"
+                                + " session", handleId, file.inode, e.getMessage());
+                    } else if (e != null) { // the server restarted (or the lease ran out) since: gone there too
+                        log.debug("close of handle {}: the metadata server no longer has it ({})", handleId,
+                                e.getMessage());
                     }
-                    log.debug("close of handle {}: the metadata server no longer has it ({})", handleId,
-                            e.getMessage());
-                }
+                });
             }
         }
     }
@@ -929,7 +992,8 @@ public final class CfsClient implements AutoCloseable {
             Handle writer = h.writable() ? h : anyHandle(file);
             long size = file.size;
             Timespec mtime = now();
-            FileAttr attr = withHandle(writer, sh -> new CommitWriteRequest(sh, size, mtime), AttrReply.class).attr();
+            FileAttr attr = cached(withHandle(writer, sh -> new CommitWriteRequest(sh, size, mtime), AttrReply.class)
+                    .attr());
             file.size = Math.max(file.size, attr.size());
             file.committedSize = attr.size();
             file.dirty = false;
@@ -980,8 +1044,9 @@ public final class CfsClient implements AutoCloseable {
     private FileAttr setattr(long inode, int valid, int mode, int uid, int gid, long size, Timespec atime,
                              Timespec mtime) {
         Timespec zero = new Timespec(0, 0);
-        return call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
-                mtime == null ? zero : mtime), AttrReply.class).attr();
+        attrs.invalidate(inode); // dropped whatever the answer: a failed change may still have been made
+        return cached(call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
+                mtime == null ? zero : mtime), AttrReply.class).attr());
     }
 
     private static String version(FileAttr attr) {
@@ -1029,7 +1094,7 @@ public final class CfsClient implements AutoCloseable {
     private FileAttr lookup(String path) {
         FileAttr attr = call(new LookupRequest(resolve(parent(path)), name(path)), AttrReply.class).attr();
         inodes.put(path, attr.inode());
-        return attr;
+        return cached(attr);
     }
 
     /** The inode of a path, from the short-lived cache or by looking it up component by component. */
@@ -1078,6 +1143,11 @@ public final class CfsClient implements AutoCloseable {
             } catch (CfsException ignored) {
                 // best effort at shutdown; the server releases the session's opens itself
             }
+        }
+        try { // the last CLOSEs give back their Usage Table counts before the session ends
+            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("CLOSE requests still unanswered at shutdown: {}", e.toString());
         }
         keepAlive.shutdownNow();
         meta.close();

@@ -10,14 +10,20 @@ import java.time.Duration;
  * @param writeBuffer    bytes of sequential writes coalesced per open file before they leave the host
  * @param readAhead      bytes fetched at once by a read, kept for the next sequential reads
  * @param entryTtl       how long a path-to-inode lookup is trusted before it is asked again
+ * @param attrTtl        how long attributes the server gave are trusted by a stat before they are
+ *                       asked again (an open always asks); 0 asks every time
  */
-public record ClientOptions(Duration requestTimeout, int writeBuffer, int readAhead, Duration entryTtl) {
+public record ClientOptions(Duration requestTimeout, int writeBuffer, int readAhead, Duration entryTtl,
+                            Duration attrTtl) {
     public static final ClientOptions DEFAULTS =
-            new ClientOptions(Duration.ofSeconds(30), 4 << 20, 1 << 20, Duration.ofSeconds(1));
+            new ClientOptions(Duration.ofSeconds(30), 4 << 20, 1 << 20, Duration.ofSeconds(1), Duration.ofSeconds(1));
 
     public ClientOptions {
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("request timeout " + requestTimeout + ": expected > 0");
+        }
+        if (attrTtl.isNegative()) {
+            throw new IllegalArgumentException("attribute cache time " + attrTtl + ": expected >= 0");
         }
         if (writeBuffer < 4096 || writeBuffer > io.cfs.protocol.MessageCodec.MAX_DATA) {
             throw new IllegalArgumentException("write buffer " + writeBuffer + ": expected 4096.."

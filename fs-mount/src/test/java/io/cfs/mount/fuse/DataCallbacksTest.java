@@ -220,6 +220,68 @@ class DataCallbacksTest {
         fuse.close(reader);
     }
 
+    /** A clock the test moves. */
+    static final class TestClock extends java.time.Clock {
+        private final java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+
+        void advance(java.time.Duration d) {
+            millis.addAndGet(d.toMillis());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    private static void overwrite(String p, byte[] data) {
+        FuseFileInfo fi = fuse.open(p, O_WRONLY | O_TRUNC);
+        fuse.write(fi, 0, data);
+        fuse.close(fi);
+    }
+
+    @Test
+    void attributesAreCachedForAStatButThisHostsChangesAndAnOpenShowAtOnce() {
+        TestClock clock = new TestClock();
+        var options = new io.cfs.mount.client.ClientOptions(InProcessCluster.TIMEOUT, 1 << 20, 1 << 20,
+                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
+        Fuse cachingHost = new Fuse(cluster.client("host3", options, clock), cluster.topology.blockSize());
+        String p = path("async", "cached");
+        fuse.put(p, Data.filled(100, 'a'));
+        assertEquals(100, cachingHost.size(p));
+
+        overwrite(p, Data.filled(300, 'b')); // another host's change
+        assertEquals(100, cachingHost.size(p), "a stat within the attribute cache time shows what was fetched");
+        clock.advance(java.time.Duration.ofMillis(1001));
+        assertEquals(300, cachingHost.size(p), "and the new size once it has passed");
+
+        overwrite(p, Data.filled(500, 'c'));
+        FuseFileInfo fi = cachingHost.open(p, O_RDWR);
+        assertEquals(500, cachingHost.size(p), "an open asks the server: close-to-open");
+        Data.assertSame(Data.filled(500, 'c'), cachingHost.readAll(fi, 128 * KIB), "and reads the new bytes");
+        cachingHost.write(fi, 500, Data.filled(10, 'd'));
+        cachingHost.flush(fi);
+        assertEquals(510, cachingHost.size(p), "this host's own writes show at once");
+        cachingHost.close(fi);
+        assertEquals(0, cachingHost.fs.chmod(p, 0600));
+        assertEquals(0600, cachingHost.mode(p) & 07777, "and its own chmod");
+        String q = p + "-link";
+        assertEquals(0, cachingHost.fs.link(p, q));
+        assertEquals(2, cachingHost.stat(p).st_nlink.intValue(), "and its own hard link");
+        assertEquals(0, cachingHost.fs.unlink(q));
+        assertEquals(1, cachingHost.stat(p).st_nlink.intValue(), "and its own unlink");
+    }
+
     @Test
     void closeToOpenAcrossHosts() {
         for (String pair : new String[] {"sync", "async"}) {

@@ -41,7 +41,9 @@ final class InProcessCluster implements AutoCloseable {
     static final int BLOCK = 1 << 20;
     static final long VOLUME = 64L << 20;
     static final Duration TIMEOUT = Duration.ofSeconds(2);
-    static final ClientOptions OPTIONS = new ClientOptions(TIMEOUT, 1 << 20, 1 << 20, Duration.ofSeconds(1));
+    /** No attribute cache: another host's change shows in a stat at once (see {@link #client(String, ClientOptions, Clock)}). */
+    static final ClientOptions OPTIONS = new ClientOptions(TIMEOUT, 1 << 20, 1 << 20, Duration.ofSeconds(1),
+            Duration.ZERO);
     static final PairId SYNC = new PairId("sync");
     static final PairId ASYNC = new PairId("async");
 
@@ -109,7 +111,12 @@ final class InProcessCluster implements AutoCloseable {
 
     /** A new client (another host), closed with the cluster. */
     CfsClient client(String host) {
-        CfsClient c = new CfsClient(topology, credentials, OPTIONS, Clock.systemUTC(), host);
+        return client(host, OPTIONS, Clock.systemUTC());
+    }
+
+    /** A new client (another host) with its own options and clock, closed with the cluster. */
+    CfsClient client(String host, ClientOptions options, Clock clock) {
+        CfsClient c = new CfsClient(topology, credentials, options, clock, host);
         clients.add(c);
         return c;
     }

@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -19,9 +20,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit over a {@link Journal}: one writer thread takes whatever operations are queued,
- * writes them with one write and one fsync, then hands the batch to the {@link Listener} in
- * submission order, so concurrent clients share an fsync. If a write fails, that batch and every
- * later submission fail: the state must not move past what the disk holds.
+ * writes them with one write, then hands the batch to the {@link Listener} in submission order,
+ * so concurrent clients share a write. A written batch survives a kill -9 of the process (it is in
+ * the page cache) and is answered at once; a second thread, the syncer, makes what was written
+ * durable with one fdatasync after another for as long as writes come, so a power loss loses at
+ * most the batches of the last fdatasync or two, and {@link #sync} waits for the fdatasync that
+ * covers everything answered before it (what a client's fsync(2) needs). If a write or an
+ * fdatasync fails, that batch and every later submission fail: the state must not move past what
+ * the disk holds.
  *
  * <p>Once {@code snapshotEvery} records have been written since the last snapshot, the writer
  * thread calls the {@link Snapshotter} between two batches, when the state holds exactly the
@@ -38,10 +44,10 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
 
     /** Called on the writer thread. */
     public interface Listener<E> {
-        /** The batch is durable; entries in submission order. */
+        /** The batch is written (see the class comment); entries in submission order. */
         void durable(List<E> batch);
 
-        /** The batch could not be made durable (nor can anything after it). */
+        /** The batch could not be written (nor can anything after it). */
         void failed(List<E> batch, IOException cause);
     }
 
@@ -50,8 +56,8 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         void snapshot() throws IOException;
     }
 
-    /** Records written and fsyncs done so far. */
-    public record Stats(long records, long fsyncs) {}
+    /** Records written and the writes that carried them, so far. */
+    public record Stats(long records, long writes) {}
 
     /** Most operations in one write (a few MiB at most). */
     static final int MAX_BATCH = 4096;
@@ -65,16 +71,28 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
     /** Records written before which no snapshot is tried again (on the writer thread only). */
     private long snapshotRetryAt;
     private final Thread writer;
+    private final Thread syncer;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition queued = lock.newCondition();
+    /** Signalled when records were written that are not durable yet, or at close. */
+    private final Condition unsynced = lock.newCondition();
+    /** Waiting for an fdatasync: the record count each needs durable, in the order they asked. */
+    private final ArrayDeque<SyncWaiter> syncWaiters = new ArrayDeque<>();
+    /** Records written (they survive a kill of the process). */
+    private long written;
+    /** Records durable (an fdatasync covered them). */
+    private long synced;
     /** Bounded by {@code limit} for clients' operations; the server's own may go past it. */
     private final ArrayDeque<E> queue = new ArrayDeque<>();
     private boolean closing;
     private IOException failure;
     private long records;
+    private long writes;
     private long fsyncs;
     private final Timer commits;
     private final DistributionSummary batches;
+
+    private record SyncWaiter(long records, CompletableFuture<Void> done) {}
 
     /**
      * @param registry      where the commit latency ({@code cfs_journal_commit_seconds}: one write
@@ -94,16 +112,78 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         this.listener = listener;
         this.snapshotter = snapshotter;
         this.commits = Latency.timer("cfs.journal.commit")
-                .description("journal writes, each one write and one fsync of a batch of operations").register(registry);
+                .description("journal writes, each one write of a batch of operations (its fdatasync follows on the syncer thread)").register(registry);
         this.batches = DistributionSummary.builder("cfs.journal.batch").baseUnit("records")
-                .description("operations made durable by one fsync").serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024)
+                .description("operations written by one journal write").serviceLevelObjectives(1, 2, 4, 8, 16, 64, 256, 1024)
                 .register(registry);
         this.writer = new Thread(this::run, name + "-journal");
         writer.setDaemon(true);
+        this.syncer = new Thread(this::syncLoop, name + "-journal-sync");
+        syncer.setDaemon(true);
     }
 
     public void start() {
         writer.start();
+        syncer.start();
+    }
+
+    /**
+     * Completes once every operation answered before the call is durable (an fdatasync covered
+     * it); fails with IO_ERROR if the journal failed.
+     */
+    public CompletableFuture<Void> sync() {
+        lock.lock();
+        try {
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failed());
+            }
+            if (synced >= written) {
+                return CompletableFuture.completedFuture(null);
+            }
+            SyncWaiter w = new SyncWaiter(written, new CompletableFuture<>());
+            syncWaiters.add(w);
+            unsynced.signal();
+            return w.done();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The syncer: fdatasyncs while written records are not durable, and answers the waiters. */
+    private void syncLoop() {
+        while (true) {
+            long target;
+            lock.lock();
+            try {
+                while (synced >= written && !closing && failure == null) {
+                    unsynced.awaitUninterruptibly();
+                }
+                if (failure != null || synced >= written) {
+                    return; // closing with everything durable, or failed (the waiters were failed)
+                }
+                target = written;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                file.force();
+            } catch (IOException | RuntimeException e) {
+                fail(List.of(), e instanceof IOException io ? io : new IOException(e.toString(), e));
+                return;
+            }
+            List<SyncWaiter> done = new ArrayList<>();
+            lock.lock();
+            try {
+                synced = Math.max(synced, target);
+                fsyncs++;
+                while (!syncWaiters.isEmpty() && syncWaiters.peek().records() <= synced) {
+                    done.add(syncWaiters.poll());
+                }
+            } finally {
+                lock.unlock();
+            }
+            done.forEach(w -> w.done().complete(null));
+        }
     }
 
     /** Queues a client's operation; UNAVAILABLE when {@code limit} operations already wait for the disk. */
@@ -120,8 +200,7 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         lock.lock();
         try {
             if (failure != null) {
-                throw new CfsException(ErrorCode.IO_ERROR, "journal " + file.dir() + " failed (" + failure.getMessage()
-                        + "): no change can be made until the metadata server restarts");
+                throw failed();
             }
             if (closing) {
                 throw new CfsException(ErrorCode.UNAVAILABLE, "the metadata server is shutting down");
@@ -170,7 +249,9 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
             lock.lock();
             try {
                 records += batch.size();
-                fsyncs++;
+                writes++;
+                written = records;
+                unsynced.signal();
             } finally {
                 lock.unlock();
             }
@@ -191,24 +272,51 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         }
     }
 
+    /** Called with the lock held, after a failure. */
+    private CfsException failed() {
+        return new CfsException(ErrorCode.IO_ERROR, "journal " + file.dir() + " failed (" + failure.getMessage()
+                + "): no change can be made until the metadata server restarts");
+    }
+
     private void fail(List<E> batch, IOException cause) {
-        log.error("journal {} failed: no change can be made until the metadata server restarts", file.dir(), cause);
-        List<E> failed = new ArrayList<>(batch);
+        List<E> failedEntries = new ArrayList<>(batch);
+        List<SyncWaiter> waiters;
+        CfsException error;
         lock.lock();
         try {
+            if (failure != null) {
+                return; // the other thread failed first and failed everything
+            }
+            log.error("journal {} failed: no change can be made until the metadata server restarts", file.dir(), cause);
             failure = cause;
-            failed.addAll(queue);
+            failedEntries.addAll(queue);
             queue.clear();
+            waiters = new ArrayList<>(syncWaiters);
+            syncWaiters.clear();
+            error = failed();
+            queued.signalAll();
+            unsynced.signalAll();
         } finally {
             lock.unlock();
         }
-        listener.failed(failed, cause);
+        waiters.forEach(w -> w.done().completeExceptionally(error));
+        listener.failed(failedEntries, cause);
     }
 
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(records, fsyncs);
+            return new Stats(records, writes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The fdatasyncs done so far. */
+    public long fsyncs() {
+        lock.lock();
+        try {
+            return fsyncs;
         } finally {
             lock.unlock();
         }
@@ -221,15 +329,18 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
         try {
             closing = true;
             queued.signalAll();
+            unsynced.signalAll();
         } finally {
             lock.unlock();
         }
         boolean interrupted = false;
-        while (writer.isAlive()) {
-            try {
-                writer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread t : List.of(writer, syncer)) { // the syncer ends once what the writer wrote is durable
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) {
@@ -246,7 +357,8 @@ public final class GroupCommitLog<E extends GroupCommitLog.Entry> implements Aut
             snapshot();
         }
         Stats s = stats();
-        log.info("journal {} closed: {} records written in {} fsyncs", file.dir(), s.records(), s.fsyncs());
+        log.info("journal {} closed: {} records written in {} writes and {} fsyncs", file.dir(), s.records(), s.writes(),
+                fsyncs());
         file.close();
     }
 }

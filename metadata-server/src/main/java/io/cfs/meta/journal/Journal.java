@@ -286,8 +286,11 @@ public final class Journal implements AutoCloseable {
         return next - snapshotIndex;
     }
 
-    /** Appends the operations as one write and makes them durable (fdatasync) before returning. */
-    public void append(List<Operation> ops) throws IOException {
+    /**
+     * Appends the operations as one write, which survives a kill of the process once this returns;
+     * {@link #force} makes them durable.
+     */
+    public synchronized void append(List<Operation> ops) throws IOException {
         if (active == null) {
             throw new IllegalStateException("journal " + dir + ": recover before appending");
         }
@@ -305,7 +308,7 @@ public final class Journal implements AutoCloseable {
      * appends go on to the current one and nothing is lost (or, if a half-started segment cannot be
      * removed, appends fail from then on).
      */
-    public void snapshot(Namespace ns) throws IOException {
+    public synchronized void snapshot(Namespace ns) throws IOException {
         if (active == null) {
             throw new IllegalStateException("journal " + dir + ": recover before taking a snapshot");
         }
@@ -337,6 +340,34 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
+     * Makes every record appended before the call durable; returns how many records the journal
+     * holds durably from then on (its {@link #nextIndex} at the call). Runs beside {@link #append}
+     * on another thread (the fdatasync holds no lock); a segment that a snapshot closed meanwhile
+     * needs no force, as the snapshot (forced) holds its records.
+     */
+    public long force() throws IOException {
+        JournalFile segment;
+        long upTo;
+        synchronized (this) {
+            if (active == null) {
+                throw new IllegalStateException("journal " + dir + ": recover before forcing");
+            }
+            segment = active;
+            upTo = next;
+        }
+        try {
+            segment.force();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            synchronized (this) {
+                if (snapshotIndex < upTo) {
+                    throw e;
+                }
+            }
+        }
+        return upTo;
+    }
+
+    /**
      * Removes a segment that could not be started, so that appends may go on to the current one: a
      * segment left in place would hide them from the next start. If it cannot be removed, every
      * later append fails instead.
@@ -355,7 +386,7 @@ public final class Journal implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         try {
             if (active != null) {
                 active.close();

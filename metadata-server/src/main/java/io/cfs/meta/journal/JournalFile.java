@@ -251,7 +251,10 @@ public final class JournalFile implements AutoCloseable {
         return applied;
     }
 
-    /** Appends the operations as one write and makes them durable (fdatasync) before returning. */
+    /**
+     * Appends the operations as one write: once this returns they survive a kill of the process (they
+     * are in the page cache); {@link #force} makes them survive a power loss.
+     */
     public void append(List<Operation> ops) throws IOException {
         if (!replayed) {
             throw new IllegalStateException("journal " + path + ": replay before appending");
@@ -280,9 +283,17 @@ public final class JournalFile implements AutoCloseable {
         while (buffer.hasRemaining()) {
             at += channel.write(buffer, at);
         }
-        channel.force(false);
         end = at;
         records += ops.size();
+    }
+
+    /**
+     * Makes every record appended so far durable (fdatasync). May run on another thread than
+     * {@link #append}; throws {@link java.nio.channels.ClosedChannelException} if the segment is
+     * closed meanwhile.
+     */
+    public void force() throws IOException {
+        channel.force(false);
     }
 
     @Override

@@ -210,4 +210,42 @@ class GroupCommitLogTest {
             assertEquals(Harness.dump(ns), Harness.dump(recovered));
         }
     }
+
+    @Test
+    void syncWaitsForAnFdatasyncOfEverythingAnsweredAndFailsAfterAFailure() throws Exception {
+        Journal file = open();
+        Semaphore answered = new Semaphore(0);
+        GroupCommitLog<Item> log = new GroupCommitLog<>("test", registry, file, 100, 1_000_000, new GroupCommitLog.Listener<>() {
+            @Override
+            public void durable(List<Item> batch) {
+                answered.release(batch.size());
+            }
+
+            @Override
+            public void failed(List<Item> batch, IOException cause) {
+            }
+        }, () -> { });
+        log.start();
+        assertTrue(log.sync().isDone(), "nothing written: nothing to wait for");
+        for (int i = 0; i < 3; i++) {
+            log.submit(item(i));
+        }
+        assertTrue(answered.tryAcquire(3, 10, TimeUnit.SECONDS));
+        log.sync().get(10, TimeUnit.SECONDS);
+        assertTrue(log.fsyncs() >= 1, "an fdatasync covered the answered records");
+        file.close(); // the next write fails: so does every sync after it
+        log.submit(item(3));
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> {
+                    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); ; ) {
+                        log.sync().get(10, TimeUnit.SECONDS);
+                        if (System.nanoTime() > deadline) {
+                            return;
+                        }
+                        Thread.onSpinWait();
+                    }
+                });
+        assertEquals(ErrorCode.IO_ERROR, ((CfsException) e.getCause()).code());
+        log.close();
+    }
 }

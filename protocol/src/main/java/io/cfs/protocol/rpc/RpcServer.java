@@ -173,8 +173,30 @@ public final class RpcServer implements AutoCloseable {
             }
             reply.whenComplete((message, error) -> {
                 Message out = error == null ? message : toError(request, error);
-                ch.writeAndFlush(new Envelope(request.requestId(), out))
-                        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+                if (ch.eventLoop().inEventLoop()) {
+                    reply(ch, request.requestId(), out);
+                } else {
+                    ch.eventLoop().execute(() -> reply(ch, request.requestId(), out));
+                }
+            });
+        }
+
+        /**
+         * Writes a reply on the channel's event loop. The envelope is not reference counted, so the
+         * data of a reply for a connection already closed (whose pipeline no longer encodes) is
+         * released here; on an open connection the codec owns it from the write on.
+         */
+        private static void reply(Channel ch, long requestId, Message out) {
+            if (!ch.isActive()) {
+                if (out instanceof DataMessage d) {
+                    d.data().release();
+                }
+                return;
+            }
+            ch.writeAndFlush(new Envelope(requestId, out)).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    f.channel().close();
+                }
             });
         }
 

@@ -167,9 +167,13 @@ public final class ClusterCredentials {
         return maxConnections;
     }
 
-    /** How long a new connection may take to authenticate: the idle timeout, at most {@link #MAX_HANDSHAKE}. */
+    /**
+     * How long a new connection may take to authenticate: half the idle timeout (so an unauthenticated
+     * peer is refused, and logged, before it could count as merely idle), at most {@link #MAX_HANDSHAKE}.
+     */
     Duration handshakeTimeout() {
-        return idleTimeout.compareTo(MAX_HANDSHAKE) < 0 ? idleTimeout : MAX_HANDSHAKE;
+        Duration half = idleTimeout.dividedBy(2);
+        return half.compareTo(MAX_HANDSHAKE) < 0 ? half : MAX_HANDSHAKE;
     }
 
     @Override

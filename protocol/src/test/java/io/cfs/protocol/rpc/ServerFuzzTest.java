@@ -46,7 +46,7 @@ class ServerFuzzTest {
         root.addAppender(logs);
         EventLoopGroup group = Transport.newEventLoopGroup("fuzz-client", 1);
         try (RpcServer server = RpcServer.start("fuzz", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2,
-                RpcTest.CREDENTIALS.withLimits(Duration.ofSeconds(2), 1024), RpcTest::handle);
+                RpcTest.CREDENTIALS.withLimits(Duration.ofSeconds(20), 1024), RpcTest::handle);
              RpcClient good = new RpcClient("good", server.address(), group, RpcTest.CREDENTIALS, Duration.ofSeconds(10))) {
             AtomicLong answered = new AtomicLong();
             AtomicReference<Throwable> failure = new AtomicReference<>();

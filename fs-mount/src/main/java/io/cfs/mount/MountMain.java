@@ -86,6 +86,13 @@ public final class MountMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        MountOptions options; // checked first: a typo in -o is refused before anything is read or mounted
+        try {
+            options = MountOptions.parse(extraOptions);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cfs mount: " + e.getMessage());
+            return 2;
+        }
         Topology topology;
         ClusterCredentials credentials;
         try {
@@ -101,13 +108,6 @@ public final class MountMain implements Callable<Integer> {
         }
         if (id == null) {
             id = java.net.InetAddress.getLocalHost().getHostName();
-        }
-        MountOptions options;
-        try {
-            options = MountOptions.parse(extraOptions);
-        } catch (IllegalArgumentException e) {
-            System.err.println("cfs mount: " + e.getMessage());
-            return 2;
         }
         Path target = mountPoint.toAbsolutePath().normalize();
         if (!MountPoints.prepare(target)) {

@@ -125,7 +125,7 @@ class ScriptsIT {
 
         Shell.Result bench = run(LocalCluster.HOME.resolve("scripts/bench.sh").toString(), "metta");
         assertEquals(2, bench.exitCode(), bench.output());
-        assertTrue(bench.output().contains("expected meta or fio first, got 'metta'"), bench.output());
+        assertTrue(bench.output().contains("expected meta, fio, video, balance or memory first, got 'metta'"), bench.output());
     }
 
     @Test

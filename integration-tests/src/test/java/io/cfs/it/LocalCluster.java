@@ -171,9 +171,16 @@ final class LocalCluster implements AutoCloseable {
         return HOME.resolve("scripts/cfs").toString();
     }
 
+    /** Ports given out in this JVM: the kernel may offer a just-closed port again, and each part needs its own. */
+    private static final java.util.Set<Integer> GIVEN_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 

@@ -85,11 +85,24 @@ d, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 os.makedirs(d, exist_ok=True)
 buf = b"x" * 4096
 res = {}
+tty = sys.stderr.isatty()
+def progress(name, done, t0, last):
+    # a bar with rate and time left on a terminal (as scripts/lib/progress.sh), a plain line every 10 s otherwise
+    now = time.perf_counter()
+    if done < n and now - last < (0.1 if tty else 10):
+        return last
+    rate = done / max(now - t0, 1e-9)
+    left = (n - done) / rate if rate > 0 else 0
+    line = "%s [%-24s] %3d%%  %d / %d files  %.0f/s  %.0f s left" % (
+        name, "#" * (24 * done // n), 100 * done // n, done, n, rate, left)
+    sys.stderr.write(("\r" + line + "\033[K" + ("\n" if done == n else "")) if tty else line + "\n")
+    return now
 def phase(name, fn):
     lat = []
-    t0 = time.perf_counter()
+    t0 = last = time.perf_counter()
     for i in range(n):
         a = time.perf_counter(); fn(os.path.join(d, "f%05d" % i)); lat.append(time.perf_counter() - a)
+        last = progress(name, i + 1, t0, last)
     tot = time.perf_counter() - t0
     lat.sort()
     res[name] = {"ops": n, "per_second": n / tot, "p99_us": lat[int(0.99 * (n - 1))] * 1e6}

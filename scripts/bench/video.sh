@@ -49,6 +49,10 @@ for i in $(seq 1 "$max"); do cp "$clip" "$bench_mnt/video/s$i.mp4"; done
 cfs_admin status --wait-synced --timeout 900 >/dev/null
 ticks_per_s=$(getconf CLK_TCK)
 
+# shellcheck source=../lib/progress.sh
+. "$bench_home/scripts/lib/progress.sh"
+set -- ${counts//,/ }
+progress_start "stream counts" $# counts >&2
 for n in ${counts//,/ }; do
   files1=() files2=()
   for i in $(seq 1 "$n"); do
@@ -63,8 +67,10 @@ for n in ${counts//,/ }; do
   t1=$(date +%s.%N)
   bench_cpu_ticks >"$out/cpu-$n.after"
   echo "$t0 $t1 $ticks_per_s" >"$out/cpu-$n.wall"
-  echo "$n streams done" >&2
+  progress_print "$n streams done" >&2
+  progress_update $((_progress_done + 1)) >&2
 done
+progress_end >&2
 
 report=$(python3 "$here/video-report.py" "$out" "$counts" "$rate" "$seconds")
 { printf '\n## Concurrent video streams\n\n'; bench_machine video $args

@@ -57,20 +57,27 @@ final class LocalCluster implements AutoCloseable {
                 "storage  ss2 address=127.0.0.1:" + storagePorts[1] + " data=ss2 metrics=" + metrics("ss2"),
                 "storage  ss3 address=127.0.0.1:" + storagePorts[2] + " data=ss3 metrics=" + metrics("ss3"),
                 "mount    local metrics=" + metrics("mount"),
-                "volume   ss1:v1 capacity=1GiB",
-                "volume   ss2:v1 capacity=1GiB",
-                "volume   ss3:v1 capacity=1GiB",
-                "volume   ss2:v2 capacity=1GiB",
-                "volume   ss3:v2 capacity=1GiB",
-                "volume   ss2:v3 capacity=1GiB",
-                "volume   ss3:v3 capacity=1GiB",
-                "volume   ss3:v4 capacity=1GiB",
-                "pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1",
-                "pair     p2 mode=sync  master=ss2:v2 mirrors=ss3:v2,ss2:v3",
-                "pair     p3 mode=async master=ss3:v3 mirrors=ss3:v4",
-                ""));
+                PAIRS));
         mountPoint = dir.resolve("mnt");
     }
+
+    /**
+     * The volumes and pairs of every test cluster (as scripts/local-cluster.conf, with 1 GiB volumes):
+     * p1 async ss1 -> ss2, ss3; p2 sync ss2 -> ss3, ss2; p3 async ss3 -> ss3.
+     */
+    static final String PAIRS = String.join("\n",
+            "volume   ss1:v1 capacity=1GiB",
+            "volume   ss2:v1 capacity=1GiB",
+            "volume   ss3:v1 capacity=1GiB",
+            "volume   ss2:v2 capacity=1GiB",
+            "volume   ss3:v2 capacity=1GiB",
+            "volume   ss2:v3 capacity=1GiB",
+            "volume   ss3:v3 capacity=1GiB",
+            "volume   ss3:v4 capacity=1GiB",
+            "pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1",
+            "pair     p2 mode=sync  master=ss2:v2 mirrors=ss3:v2,ss2:v3",
+            "pair     p3 mode=async master=ss3:v3 mirrors=ss3:v4",
+            "");
 
     /** Starts every part and mounts; fails with the script's output (and daemon log tail) if any part does not come up. */
     LocalCluster up() throws IOException, InterruptedException {

@@ -92,18 +92,7 @@ class NetnsIT {
                 "storage  ss1 address=" + hosts.address("ss1") + ":7401 data=ss1",
                 "storage  ss2 address=" + hosts.address("ss2") + ":7402 data=ss2",
                 "storage  ss3 address=" + hosts.address("ss3") + ":7403 data=ss3",
-                "volume   ss1:v1 capacity=1GiB",
-                "volume   ss2:v1 capacity=1GiB",
-                "volume   ss3:v1 capacity=1GiB",
-                "volume   ss2:v2 capacity=1GiB",
-                "volume   ss3:v2 capacity=1GiB",
-                "volume   ss2:v3 capacity=1GiB",
-                "volume   ss3:v3 capacity=1GiB",
-                "volume   ss3:v4 capacity=1GiB",
-                "pair     p1 mode=async master=ss1:v1 mirrors=ss2:v1,ss3:v1",
-                "pair     p2 mode=sync  master=ss2:v2 mirrors=ss3:v2,ss2:v3",
-                "pair     p3 mode=async master=ss3:v3 mirrors=ss3:v4",
-                ""));
+                LocalCluster.PAIRS));
         launch("meta", "metadata-server", "--config", conf.toString(), "--id", "meta");
         for (String ss : STORAGES) {
             launch(ss, "block-store", "--config", conf.toString(), "--id", ss);

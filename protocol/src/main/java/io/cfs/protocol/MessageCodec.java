@@ -54,6 +54,9 @@ public final class MessageCodec extends MessageToMessageCodec<ByteBuf, Envelope>
             // Netty counts the length field itself against its limit
             super(MAX_FRAME + 4, 0, 4, 0, 4);
             this.limit = limit;
+            // a frame of data spans many socket reads: gathered as they came, not copied into an ever
+            // larger buffer (and a frame larger than the allocator's chunks would be allocated unpooled)
+            setCumulator(COMPOSITE_CUMULATOR);
         }
 
         @Override

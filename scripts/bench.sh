@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Measures CFS on this machine and appends the figures, with the machine, the command and the
-# date, to BENCHMARKS.md. Starts its own local cluster under DIR (default ./bench-cluster).
+# date, to BENCHMARKS.md. Starts its own local cluster under DIR (default ./bench-cluster): for meta
+# and fio the one of scripts/bench/fio-cluster.conf, two copies of every byte as the peers keep them
+# (an async pair p1 and a sync pair p2, each a master and one mirror on another storage system).
 #
 #   bench.sh meta  [--dir DIR] [--files N]    create/stat/unlink of N small files through the mount
 #   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--runs N] [--peers bindfs,raw,moosefs,glusterfs]
@@ -61,12 +63,12 @@ command -v python3 >/dev/null && command -v fio >/dev/null || {
 . "$home/scripts/lib/progress.sh"
 cleanup() { "$home/scripts/local-cluster.sh" down --dir "$dir/cluster" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-# a fresh cluster of the default topology on ports port..port+3, never meeting another cluster
+# a fresh cluster of the benchmark topology on ports port..port+2, never meeting another cluster
 mkdir -p "$dir"
 cleanup; rm -rf "$dir/cluster"
 sed -e "s/127\.0\.0\.1:7400/127.0.0.1:$port/" -e "s/127\.0\.0\.1:7401/127.0.0.1:$((port + 1))/" \
   -e "s/127\.0\.0\.1:7402/127.0.0.1:$((port + 2))/" -e "s/127\.0\.0\.1:7403/127.0.0.1:$((port + 3))/" \
-  "$home/scripts/local-cluster.conf" > "$dir/cluster.conf"
+  "$home/scripts/bench/fio-cluster.conf" > "$dir/cluster.conf"
 "$home/scripts/local-cluster.sh" up --dir "$dir/cluster" --config "$dir/cluster.conf" >/dev/null
 mnt="$dir/cluster/mnt"
 cfs() { "$home/scripts/cfs" "$@" --config "$dir/cluster/cluster.conf"; }

@@ -142,9 +142,42 @@ class MirroredClusterIT {
         assertFalse(mountedAt(point), "SIGTERM left the mount in place");
     }
 
-    private static Process startMount(Path point, String id) throws IOException {
-        return new ProcessBuilder(LocalCluster.cfs(), "mount", "--config", cluster.topology().toString(), "--id", id,
-                point.toString()).redirectErrorStream(true)
+    /**
+     * Close-to-open with the caches on: a host that has looked at a file (so its kernel holds the
+     * name and its client the old attributes, here for 30 s) opens it after another host's close
+     * and reads every new byte, whether the file grew or shrank.
+     */
+    @Test
+    void anOpenAfterAnotherHostsCloseReadsTheNewBytesThoughThisHostCachedTheOldAttributes() throws Exception {
+        Path v1 = cluster.sourceFile("cto-v1.bin", 100_000);
+        Path v2 = cluster.sourceFile("cto-v2.bin", 3_000_000);
+        Path v3 = cluster.sourceFile("cto-v3.bin", 50_000);
+        Path onFirst = cluster.mountPoint.resolve("cto.bin");
+        Shell.ok(TOOL_TIMEOUT, cluster.dir, "cp", v1.toString(), onFirst.toString());
+        Path point = cluster.dir.resolve("mnt-cto");
+        Files.createDirectories(point);
+        Process other = startMount(point, "cto", "--attr-cache", "30", "-o", "entry_timeout=30");
+        try {
+            awaitMounted(point, other);
+            Path onOther = point.resolve("cto.bin");
+            // the other host reads the file: it now caches the attributes, and its kernel the name and pages
+            Shell.ok(TOOL_TIMEOUT, cluster.dir, "cmp", v1.toString(), onOther.toString());
+            Shell.ok(TOOL_TIMEOUT, cluster.dir, "cp", v2.toString(), onFirst.toString()); // grown, closed
+            Shell.ok(TOOL_TIMEOUT, cluster.dir, "cmp", v2.toString(), onOther.toString());
+            Shell.ok(TOOL_TIMEOUT, cluster.dir, "cp", v3.toString(), onFirst.toString()); // shrunk, closed
+            Shell.ok(TOOL_TIMEOUT, cluster.dir, "cmp", v3.toString(), onOther.toString());
+        } finally {
+            other.destroy();
+            assertTrue(other.waitFor(30, TimeUnit.SECONDS), "mount did not stop on SIGTERM");
+        }
+    }
+
+    private static Process startMount(Path point, String id, String... options) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(LocalCluster.cfs(), "mount", "--config",
+                cluster.topology().toString(), "--id", id));
+        command.addAll(List.of(options));
+        command.add(point.toString());
+        return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(cluster.dir.resolve("logs/" + id + ".log").toFile()))
                 .start();
     }

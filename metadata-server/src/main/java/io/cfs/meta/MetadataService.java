@@ -17,6 +17,7 @@ import io.cfs.protocol.message.AttrReply;
 import io.cfs.protocol.message.CloseRequest;
 import io.cfs.protocol.message.CommitWriteRequest;
 import io.cfs.protocol.message.CreateFileRequest;
+import io.cfs.protocol.message.CreateOpenRequest;
 import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.FileAttr;
 import io.cfs.protocol.message.GetAttrRequest;
@@ -262,6 +263,11 @@ final class MetadataService implements RequestHandler, AutoCloseable {
             return write(() -> planner.createFile(r.parent(), r.name(), r.mode(), r.uid(), r.gid(), r.exclusive())
                     .map(op -> submit(op, this::attrReply))
                     .orElseGet(() -> answered(new AttrReply(namespace.lookup(r.parent(), r.name())))));
+        } else if (request instanceof CreateOpenRequest r) {
+            return write(() -> planner.createFile(r.parent(), r.name(), r.mode(), r.uid(), r.gid(), r.exclusive())
+                    .map(op -> submit(op, created -> openNow(channel, created.inode(), r.write())))
+                    .orElseGet(() -> answered(openNow(channel, namespace.lookup(r.parent(), r.name()).inode(),
+                            r.write()))));
         } else if (request instanceof SymlinkRequest r) {
             return write(() -> submit(planner.symlink(r.parent(), r.name(), r.target(), r.uid(), r.gid()),
                     this::attrReply));
@@ -284,7 +290,7 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         } else if (request instanceof SetPairRequest r) {
             return write(() -> submit(planner.setPair(r.inode(), r.pair()), o -> new OkReply()));
         } else if (request instanceof OpenRequest r) {
-            return write(() -> open(channel, r));
+            return write(() -> answered(openNow(channel, r.inode(), r.write())));
         } else if (request instanceof AllocateRequest r) {
             return write(() -> {
                 long inode = writable(channel, r.handle()).inode();
@@ -310,7 +316,7 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         ReferenceCountUtil.release(request instanceof DataMessage d ? d.data() : null);
         return CompletableFuture.failedFuture(new CfsException(ErrorCode.UNSUPPORTED, request.opcode()
                 + " is not a metadata server request: expected one of LOOKUP, GET_ATTR, READ_DIR, MAKE_DIR,"
-                + " CREATE_FILE, SYMLINK, READ_LINK, LINK, MAKE_NODE, REMOVE, RENAME, SET_ATTR, STAT_FS, OPEN,"
+                + " CREATE_FILE, CREATE_OPEN, SYMLINK, READ_LINK, LINK, MAKE_NODE, REMOVE, RENAME, SET_ATTR, STAT_FS, OPEN,"
                 + " ALLOCATE, GET_LAYOUT, COMMIT_WRITE, CLOSE, OPEN_SESSION, KEEP_ALIVE, STORAGE_HEARTBEAT, STATUS,"
                 + " SET_PAIR, LOCATE, SYNC"));
     }
@@ -328,22 +334,27 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         return new AttrReply(namespace.attr(outcome.inode()));
     }
 
-    private CompletionStage<Message> open(Channel channel, OpenRequest r) {
-        FileAttr attr = namespace.openable(r.inode());
+    /**
+     * Opens a file for a client: a handle in its session and the least-used live member of the
+     * file's pair from the Usage Table. Called under the write lock (by a request, or by the
+     * journal's applier for a CREATE_OPEN once the file exists).
+     */
+    private OpenReply openNow(Channel channel, long inode, boolean write) {
+        FileAttr attr = namespace.openable(inode);
         boolean known = sessions.knows(channel);
         Sessions.Session<Channel> owner = sessions.forOpen(channel);
         if (!known) {
             watch(channel);
         }
         openFiles.checkRoom(owner);
-        PairId pair = namespace.pairOf(r.inode());
+        PairId pair = namespace.pairOf(inode);
         int member = usage.acquire(pair, live(pair));
-        OpenFiles.Handle<Sessions.Session<Channel>> h = openFiles.open(owner, r.inode(), pair, member, r.write());
+        OpenFiles.Handle<Sessions.Session<Channel>> h = openFiles.open(owner, inode, pair, member, write);
         if (log.isDebugEnabled()) {
             log.debug("inode {} opened as handle {} by session {} for {}: pair {} member {} ({} opens on it now)",
-                    r.inode(), h.id(), owner, r.write() ? "writing" : "reading", pair, member, usage.count(pair, member));
+                    inode, h.id(), owner, write ? "writing" : "reading", pair, member, usage.count(pair, member));
         }
-        return answered(new OpenReply(h.id(), attr, pair, member, namespace.extents(r.inode())));
+        return new OpenReply(h.id(), attr, pair, member, namespace.extents(inode));
     }
 
     /** Whether each member of a pair is on a storage system that is up. */

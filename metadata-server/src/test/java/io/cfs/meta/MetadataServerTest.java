@@ -18,6 +18,7 @@ import io.cfs.protocol.message.AttrReply;
 import io.cfs.protocol.message.CloseRequest;
 import io.cfs.protocol.message.CommitWriteRequest;
 import io.cfs.protocol.message.CreateFileRequest;
+import io.cfs.protocol.message.CreateOpenRequest;
 import io.cfs.protocol.message.DirEntry;
 import io.cfs.protocol.message.Extent;
 import io.cfs.protocol.message.FileAttr;
@@ -112,6 +113,28 @@ class MetadataServerTest extends ServerTestBase {
         assertEquals(1, c.call(new OpenRequest(file.inode(), false), OpenReply.class).member());
         OpenReply readOnly = c.call(new OpenRequest(file.inode(), false), OpenReply.class);
         fails(ErrorCode.PERMISSION_DENIED, () -> c.call(new AllocateRequest(readOnly.handle(), 0, 1), LayoutReply.class));
+    }
+
+    @Test
+    void createOpenCreatesAndOpensInOneRequest() {
+        RpcClient c = client();
+        OpenReply created = c.call(new CreateOpenRequest(ROOT, "new.mp4", 0640, 7, 8, true, true), OpenReply.class);
+        assertEquals(List.of(0640, 7, 8, 0L), List.of(created.attr().mode(), created.attr().uid(), created.attr().gid(),
+                created.attr().size()));
+        assertEquals(created.attr(), attr(c, new LookupRequest(ROOT, "new.mp4")), "the file is in the namespace");
+        // the handle is a writer's: it allocates and commits
+        c.call(new AllocateRequest(created.handle(), 0, 1), LayoutReply.class);
+        fails(ErrorCode.ALREADY_EXISTS,
+                () -> c.call(new CreateOpenRequest(ROOT, "new.mp4", 0644, 0, 0, true, false), OpenReply.class));
+        // without exclusive, the existing file is opened: by the next member of the Usage Table
+        OpenReply again = c.call(new CreateOpenRequest(ROOT, "new.mp4", 0644, 0, 0, false, false), OpenReply.class);
+        assertEquals(created.attr().inode(), again.attr().inode());
+        assertNotEquals(created.handle(), again.handle());
+        assertEquals(List.of(0, 1), List.of(created.member(), again.member()));
+        fails(ErrorCode.PERMISSION_DENIED, () -> c.call(new AllocateRequest(again.handle(), 0, 1), LayoutReply.class));
+        c.call(new MakeDirRequest(ROOT, "videos", 0755, 0, 0), AttrReply.class);
+        fails(ErrorCode.IS_A_DIRECTORY,
+                () -> c.call(new CreateOpenRequest(ROOT, "videos", 0644, 0, 0, false, false), OpenReply.class));
     }
 
     @Test

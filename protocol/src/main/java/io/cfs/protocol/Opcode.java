@@ -41,6 +41,7 @@ public enum Opcode {
     LINK(0x0119, LinkRequest::decode),
     MAKE_NODE(0x011A, MakeNodeRequest::decode),
     GET_LAYOUT(0x011B, GetLayoutRequest::decode),
+    CREATE_OPEN(0x011C, CreateOpenRequest::decode),
     OPEN_SESSION(0x0120, OpenSessionRequest::decode),
     SESSION(0x0121, SessionReply::decode),
     KEEP_ALIVE(0x0122, KeepAliveRequest::decode),

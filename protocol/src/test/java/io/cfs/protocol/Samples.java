@@ -122,6 +122,15 @@ public final class Samples {
             b.writeInt(-2);
             b.writeByte(1);
         });
+        add(Opcode.CREATE_OPEN, 11, () -> new CreateOpenRequest(7, "f", 0644, 1000, 100, false, true), b -> {
+            b.writeLong(7);
+            str(b, "f");
+            b.writeInt(0644);
+            b.writeInt(1000);
+            b.writeInt(100);
+            b.writeByte(0);
+            b.writeByte(1);
+        });
         add(Opcode.REMOVE, 12, () -> new RemoveRequest(1, "gone", false), b -> {
             b.writeLong(1);
             str(b, "gone");

@@ -10,6 +10,7 @@ import io.cfs.protocol.message.AttrReply;
 import io.cfs.protocol.message.CloseRequest;
 import io.cfs.protocol.message.CommitWriteRequest;
 import io.cfs.protocol.message.CreateFileRequest;
+import io.cfs.protocol.message.CreateOpenRequest;
 import io.cfs.protocol.message.DirEntry;
 import io.cfs.protocol.message.Extent;
 import io.cfs.protocol.message.FileAttr;
@@ -383,15 +384,33 @@ public final class CfsClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- open files
 
-    /** Creates (or, without O_EXCL, opens an existing) regular file and opens it. */
+    /** Creates (or, without O_EXCL, opens an existing) regular file and opens it: one round trip. */
     public long create(String path, int mode, int uid, int gid, int flags) {
         boolean exclusive = (flags & OpenFlags.EXCLUSIVE) != 0;
-        FileAttr attr = call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
-                exclusive), AttrReply.class).attr();
+        OpenReply reply = call(new CreateOpenRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
+                exclusive, OpenFlags.writable(flags)), OpenReply.class);
+        inodes.put(path, reply.attr().inode());
+        parentChanged(path);
+        OpenFile file = hold(reply.attr().inode());
+        long changes;
+        file.lock.lock();
+        try {
+            // open on this host already (an existing file, without O_EXCL): what this host has may be
+            // newer than the reply (a change made after the server answered), so it is kept
+            changes = file.handles == 1 ? file.changes : file.changes - 1;
+        } finally {
+            file.lock.unlock();
+        }
+        return opened(file, changes, reply, flags);
+    }
+
+    /** Creates a regular file without opening it (mknod(2)). */
+    public FileAttr createFile(String path, int mode, int uid, int gid) {
+        FileAttr attr = call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid, true),
+                AttrReply.class).attr();
         inodes.put(path, attr.inode());
         parentChanged(path);
-        cached(attr);
-        return open(attr.inode(), flags);
+        return cached(attr);
     }
 
     public long open(String path, int flags) {
@@ -412,13 +431,22 @@ public final class CfsClient implements AutoCloseable {
         OpenReply reply;
         try {
             reply = call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
-            if (reply.attr().type() == FileType.DIRECTORY) {
-                call(new CloseRequest(reply.handle()), OkReply.class);
-                throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + inode + " is a directory");
-            }
         } catch (RuntimeException e) {
             unhold(file);
             throw e;
+        }
+        return opened(file, changes, reply, flags);
+    }
+
+    /**
+     * Makes a handle of an open the server granted, for a file held by this call ({@link #hold});
+     * {@code changes} is what the file's change count was before the request went out.
+     */
+    private long opened(OpenFile file, long changes, OpenReply reply, int flags) {
+        if (reply.attr().type() == FileType.DIRECTORY) {
+            unhold(file);
+            call(new CloseRequest(reply.handle()), OkReply.class);
+            throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + file.inode + " is a directory");
         }
         cached(reply.attr()); // close-to-open: what another host committed shows here from now on
         file.lock.lock();
@@ -439,8 +467,8 @@ public final class CfsClient implements AutoCloseable {
         long id = handleIds.incrementAndGet();
         Handle h = new Handle(id, file, flags, reply.handle(), epoch, reply.member());
         String version = version(reply.attr());
-        h.keepCache = version.equals(cachedVersions.getIfPresent(inode));
-        cachedVersions.put(inode, version);
+        h.keepCache = version.equals(cachedVersions.getIfPresent(file.inode));
+        cachedVersions.put(file.inode, version);
         handles.put(id, h);
         return id;
     }

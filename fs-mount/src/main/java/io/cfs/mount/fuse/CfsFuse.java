@@ -187,7 +187,7 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
-        return call.mutate("create", path, () -> handle(fi, client.create(path, (int) mode, uid(), gid(), fi.flags.get())));
+        return call.mutate("create", path, () -> opened(fi, client.create(path, (int) mode, uid(), gid(), fi.flags.get())));
     }
 
     @Override
@@ -250,11 +250,6 @@ public final class CfsFuse extends FuseStubFS {
         return (int) size;
     }
 
-    private static int handle(FuseFileInfo fi, long handle) {
-        fi.fh.set(handle);
-        return 0;
-    }
-
     /** Offset of the bit-field word after {@code writepage} in libfuse 2's struct fuse_file_info (x86-64). */
     private static final int FILE_INFO_FLAGS_WORD = 20;
     private static final int KEEP_CACHE_BIT = 1 << 1;
@@ -289,8 +284,7 @@ public final class CfsFuse extends FuseStubFS {
     private int makeNode(String path, int mode, int rdev) {
         int kind = mode & FileStat.S_IFMT;
         if (kind == FileStat.S_IFREG || kind == 0) {
-            client.release(client.create(path, mode, uid(), gid(), io.cfs.mount.client.OpenFlags.EXCLUSIVE
-                    | io.cfs.mount.client.OpenFlags.WRITE_ONLY));
+            client.createFile(path, mode, uid(), gid());
             return 0;
         }
         FileType type;

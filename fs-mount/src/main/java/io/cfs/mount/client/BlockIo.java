@@ -34,6 +34,7 @@ final class BlockIo implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockIo.class);
 
     private final Map<StorageId, RpcClient> storages = new HashMap<>();
+    private final Outages outages = new Outages();
 
     BlockIo(Topology topology, EventLoopGroup group, ClusterCredentials credentials, Duration timeout) {
         for (var ss : topology.storages().values()) {
@@ -63,6 +64,9 @@ final class BlockIo implements AutoCloseable {
         VolumeAddress volume = pair.member((first + attempt) % members);
         to(volume).call(new ReadDataRequest(volume.volume(), offset, length)).whenComplete((reply, error) -> {
             if (error == null) {
+                if (outages.answered(volume.storage())) {
+                    log.info("storage system {} serves reads again", volume.storage());
+                }
                 try {
                     result.complete(to(volume).expect(reply, DataReply.class).data());
                 } catch (CfsException e) {
@@ -72,8 +76,13 @@ final class BlockIo implements AutoCloseable {
             }
             CfsException e = cause(error);
             if (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.IO_ERROR) {
-                log.warn("read of {} at {} failed ({}); trying the next member of pair {}", volume, offset,
-                        e.getMessage(), pair.id());
+                if (outages.failed(volume.storage())) {
+                    log.warn("read of {} at {} failed ({}); reads fail over to the other members of its pairs"
+                            + " (logged once until it answers again)", volume, offset, e.getMessage());
+                } else {
+                    log.debug("read of {} at {} failed ({}); trying the next member of pair {}", volume, offset,
+                            e.getMessage(), pair.id());
+                }
                 readFrom(pair, first, attempt + 1, offset, length, result, e);
             } else {
                 result.completeExceptionally(e);

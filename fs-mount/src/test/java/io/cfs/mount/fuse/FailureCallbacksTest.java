@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.mount.client.ClientAccess;
+import io.cfs.mount.client.ClientOptions;
 import io.cfs.protocol.message.Extent;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -115,6 +118,11 @@ class FailureCallbacksTest {
 
     @Test
     void aFullClusterAnswersEnospcAndEfbig() {
+        // 160 MiB through sync mirrors: a request timeout with room for a loaded machine, so that the
+        // only error is the one asked for
+        ClientOptions o = InProcessCluster.OPTIONS;
+        fuse = new Fuse(cluster.client("patient", new ClientOptions(Duration.ofSeconds(30), o.writeBuffer(),
+                o.readAhead(), o.entryTtl(), o.attrTtl()), Clock.systemUTC()), cluster.topology.blockSize());
         FuseFileInfo fi = fuse.create("/sync/fill");
         byte[] chunk = Data.filled(4 * MIB, 3);
         int result = 0;

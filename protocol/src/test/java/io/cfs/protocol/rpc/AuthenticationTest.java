@@ -235,7 +235,9 @@ class AuthenticationTest {
 
     @Test
     void anIdleClientReconnectsBeforeTheServerWouldCloseAndResendsItsGreeting() throws Exception {
-        ClusterCredentials shortIdle = CREDENTIALS.withLimits(Duration.ofMillis(400), 10);
+        // the client retires a connection idle for half the timeout (here 500 ms): timers firing late on a
+        // loaded machine still leave it half a second before the server would close it
+        ClusterCredentials shortIdle = CREDENTIALS.withLimits(Duration.ofMillis(1000), 10);
         RpcServer s = server(shortIdle);
         RpcClient c = client(s, shortIdle);
         AtomicInteger greetings = new AtomicInteger();
@@ -245,7 +247,7 @@ class AuthenticationTest {
         }, reply -> {});
         for (int i = 1; i <= 3; i++) {
             assertEquals(new AttrReply(RpcTest.attr(i)), c.call(new GetAttrRequest(i), AttrReply.class));
-            Thread.sleep(700); // longer than the idle timeout: the connection is retired meanwhile
+            Thread.sleep(1300); // longer than the idle timeout: the connection is retired meanwhile
         }
         assertEquals(3, served.size(), "each call after an idle time on a new connection");
         assertEquals(3, greetings.get(), "the greeting on every new connection");

@@ -402,7 +402,7 @@ class RpcTest {
         };
         RpcServer first = server(ANY_LOOPBACK_PORT, recording);
         InetSocketAddress address = first.address();
-        RpcClient c = client(address, SHORT);
+        RpcClient c = client(address, LONG); // room for the reconnect on a loaded machine
         List<Message> greetingReplies = java.util.Collections.synchronizedList(new ArrayList<>());
         c.greeting(() -> new GetAttrRequest(100), reply -> reply.thenAccept(greetingReplies::add));
         c.call(new GetAttrRequest(1), AttrReply.class);

@@ -92,6 +92,10 @@ public final class CfsClient implements AutoCloseable {
     /** Writes of one file sent to the storage systems before the writer waits for the oldest. */
     private static final int MAX_WRITES_IN_FLIGHT = 4;
     private static final int READ_DIR_PAGE = 1024;
+    /** Read-ahead chunks a sequential reader may have on their way at most. */
+    static final int MAX_PREFETCH_WINDOW = 4;
+    /** Bytes of read-ahead chunks on their way for the whole host beyond which readers get only their next one. */
+    static final long PREFETCH_BUDGET = 64L << 20;
 
     private final Topology topology;
     private final ClientOptions options;
@@ -112,6 +116,10 @@ public final class CfsClient implements AutoCloseable {
     /** Parts of reads served from a handle's read-ahead buffer or its prefetch, and those that had to fetch. */
     private final LongAdder readAheadHits = new LongAdder();
     private final LongAdder readAheadMisses = new LongAdder();
+    /** Nanoseconds readers waited for a prefetched chunk that had not arrived yet (the read-ahead fell behind). */
+    private final LongAdder prefetchWaitNanos = new LongAdder();
+    /** Bytes of prefetched chunks requested and not arrived yet, over every handle. */
+    private final java.util.concurrent.atomic.AtomicLong prefetching = new java.util.concurrent.atomic.AtomicLong();
     /** CLOSE requests sent and not answered yet (waited for by {@link #close()}); bounded by the handles. */
     private final java.util.Set<CompletableFuture<Message>> closes = ConcurrentHashMap.newKeySet();
     /**
@@ -599,29 +607,49 @@ public final class CfsClient implements AutoCloseable {
                 done += n;
             }
             h.lastReadEnd = offset + done;
-            long next = h.readAheadOffset + h.readAhead.readableBytes();
-            if (sequential && h.prefetch == null && next < size) {
-                h.prefetch = fetchAsync(h, next, (int) Math.min(options.readAhead(), size - next));
-                h.prefetchOffset = next;
-                h.prefetchGeneration = generation;
+            if (sequential) {
+                prefetch(h, size, generation);
             }
         }
         return done;
     }
 
-    /** The prefetched chunk if it starts at {@code start} and is current; null otherwise (dropping a useless one). */
-    private static ByteBuf takePrefetch(Handle h, long start, long generation) {
-        if (h.prefetch == null) {
+    /**
+     * Keeps a sequential reader's next chunks on their way, as many as its {@link PrefetchWindow}
+     * allows. Caller holds the handle's monitor.
+     */
+    private void prefetch(Handle h, long size, long generation) {
+        long next = h.prefetches.isEmpty() ? h.readAheadOffset + h.readAhead.readableBytes()
+                : h.prefetches.peekLast().end();
+        while (next < size && h.prefetchWindow.allowsAnother(h.prefetches.size(), prefetching.get())) {
+            int length = (int) Math.min(options.readAhead(), size - next);
+            prefetching.addAndGet(length);
+            CompletableFuture<ByteBuf> bytes = fetchAsync(h, next, length);
+            bytes.whenComplete((b, e) -> prefetching.addAndGet(-length));
+            h.prefetches.addLast(new Handle.Prefetch(next, length, generation, bytes));
+            next += length;
+        }
+    }
+
+    /** The prefetched chunk if it starts at {@code start} and is current; null otherwise (dropping useless ones). */
+    private ByteBuf takePrefetch(Handle h, long start, long generation) {
+        Handle.Prefetch p = h.prefetches.peekFirst();
+        if (p == null) {
             return null;
         }
-        if (h.prefetchOffset != start || h.prefetchGeneration != generation) {
+        if (p.offset() != start || p.generation() != generation) {
             h.dropPrefetch();
             return null;
         }
-        CompletableFuture<ByteBuf> p = h.prefetch;
-        h.prefetch = null;
+        h.prefetches.pollFirst();
         try {
-            return p.join();
+            if (!p.bytes().isDone()) {
+                long waitStart = System.nanoTime();
+                p.bytes().join();
+                prefetchWaitNanos.add(System.nanoTime() - waitStart);
+                h.prefetchWindow.waited();
+            }
+            return p.bytes().join();
         } catch (RuntimeException e) {
             return null; // fetched again, with fail-over, by the caller
         }
@@ -1111,7 +1139,7 @@ public final class CfsClient implements AutoCloseable {
         return handle(handleId).member;
     }
 
-    private Handle handle(long id) {
+    Handle handle(long id) {
         Handle h = handles.get(id);
         if (h == null) {
             throw new CfsException(ErrorCode.BAD_HANDLE, "handle " + id + " is not open");
@@ -1157,6 +1185,9 @@ public final class CfsClient implements AutoCloseable {
                 .description("parts of reads served from the read-ahead buffer or the prefetch").register(registry);
         FunctionCounter.builder("cfs.client.readahead.misses", readAheadMisses, LongAdder::sum)
                 .description("parts of reads that had to fetch from a storage system").register(registry);
+        FunctionCounter.builder("cfs.client.readahead.wait", prefetchWaitNanos, n -> n.sum() / 1e9)
+                .baseUnit("seconds")
+                .description("time sequential readers waited for a prefetched chunk still on its way").register(registry);
         Gauge.builder("cfs.client.open.handles", handles, Map::size)
                 .description("open handles (the File Management Table)").register(registry);
         Gauge.builder("cfs.client.open.files", openFiles, Map::size)

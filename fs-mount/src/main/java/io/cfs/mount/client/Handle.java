@@ -24,10 +24,16 @@ final class Handle {
     long readAheadGeneration;
     /** Where the last read ended: a read starting there is sequential and gets read-ahead. */
     long lastReadEnd;
-    /** The next chunk of a sequential reader, being fetched while it reads the current one. */
-    java.util.concurrent.CompletableFuture<ByteBuf> prefetch;
-    long prefetchOffset;
-    long prefetchGeneration;
+    /** The next chunks of a sequential reader, in file order, being fetched while it reads the current one. */
+    final java.util.ArrayDeque<Prefetch> prefetches = new java.util.ArrayDeque<>();
+    final PrefetchWindow prefetchWindow = new PrefetchWindow(CfsClient.MAX_PREFETCH_WINDOW, CfsClient.PREFETCH_BUDGET);
+
+    /** A chunk of file bytes [offset, offset+length) on its way, for the file as of {@code generation}. */
+    record Prefetch(long offset, int length, long generation, java.util.concurrent.CompletableFuture<ByteBuf> bytes) {
+        long end() {
+            return offset + length;
+        }
+    }
 
     Handle(long id, OpenFile file, int flags, long serverHandle, long epoch, int member) {
         this.id = id;
@@ -51,9 +57,8 @@ final class Handle {
     }
 
     synchronized void dropPrefetch() {
-        if (prefetch != null) {
-            prefetch.thenAccept(ByteBuf::release); // released whenever it arrives
-            prefetch = null;
+        for (Prefetch p; (p = prefetches.pollFirst()) != null; ) {
+            p.bytes().thenAccept(ByteBuf::release); // released whenever it arrives
         }
     }
 }

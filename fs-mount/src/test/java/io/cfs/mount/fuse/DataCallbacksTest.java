@@ -167,6 +167,20 @@ class DataCallbacksTest {
     }
 
     @Test
+    void aSequentialReaderGetsItsBytesInOrderWithSeveralChunksOnTheirWay() {
+        String p = path("async", "movie");
+        byte[] data = Data.filled(16 * MIB + 12345, 11);
+        fuse.put(p, data);
+        Fuse reader = new Fuse(cluster.client("reader"), cluster.topology.blockSize());
+        FuseFileInfo fi = reader.open(p, O_RDONLY);
+        // reading from memory, the reader outruns the fetches of 1 MiB chunks: its window grows
+        Data.assertSame(data, reader.readAll(fi, 128 * KIB), "the bytes, in order");
+        Data.assertSame(Arrays.copyOfRange(data, 3 * MIB, 5 * MIB), reader.read(fi, 3 * MIB, 2 * MIB),
+                "a jump back drops the chunks on their way");
+        reader.close(fi);
+    }
+
+    @Test
     void readsOfHolesAndPastTheEnd() {
         String p = path("async", "sparse");
         FuseFileInfo fi = fuse.create(p);

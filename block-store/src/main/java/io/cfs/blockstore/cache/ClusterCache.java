@@ -66,14 +66,20 @@ import org.slf4j.LoggerFactory;
  * is refilled only after it left the index and its key was cleared under the write lock, so a
  * reader either sees a whole cluster of the key it asked for, or a miss.
  *
- * <h2>Eviction</h2>
- * CLOCK (second chance) over the slots: a hit sets the slot's referenced bit, a fill leaves it
- * clear. A fill takes a free slot if there is one, else sweeps: the hand clears the bits it passes
- * and reclaims the first cached slot whose bit was already clear, so clusters read again (the same
- * video streamed by several hosts) stay while a single sequential pass over a big file only cycles
- * through the slots it needs. Allocation and the sweep run under one lock (no background thread);
- * hits take no lock at all. When no slot can be had (every slot is being filled at once) or after
- * {@link #close}, a fill reads into a pooled buffer and caches nothing.
+ * <h2>Eviction and admission</h2>
+ * CLOCK (second chance) over the slots picks the victim: a hit sets the slot's referenced bit, a
+ * fill leaves it clear. A fill takes a free slot if there is one, else sweeps: the hand clears the
+ * bits it passes and stops at the first cached slot whose bit was already clear. TinyLFU admission
+ * then decides ({@link FrequencySketch}: reads of each cluster counted lately, hits and fills): the
+ * victim is reclaimed only if the newcomer was read more often than it, else the newcomer is not
+ * cached and the victim stays next in line. CLOCK alone, like LRU, keeps nothing of a loop over a
+ * file bigger than the cache (each cluster is evicted just before it is read again); with the
+ * admission the first clusters cached stay and later passes hit them. Clusters read by several
+ * hosts (a popular video) outcount those read once and take their place; the counts are halved
+ * regularly, so yesterday's popular clusters give way. Allocation and the sweep run under one lock
+ * (no background thread); hits take no lock at all. When no slot can be had (the newcomer lost, or
+ * every slot is being filled at once) or after {@link #close}, a fill reads into a pooled buffer
+ * and caches nothing.
  *
  * <p>The memory is never more than {@link #maxBytes}: what {@link #bytes} reports is the part
  * holding clusters. Thread-safe. {@link #close} waits (boundedly) for the reads and fills running
@@ -143,6 +149,7 @@ public final class ClusterCache implements AutoCloseable {
     private final Slot[] slots;
     private final ConcurrentHashMap<Key, Slot> index = new ConcurrentHashMap<>();
     private final AtomicLongArray generations = new AtomicLongArray(STRIPES);
+    private final FrequencySketch frequencies;
     private final ReentrantLock allocation = new ReentrantLock();
     /** Guarded by {@link #allocation}. */
     private final ArrayDeque<Slot> free;
@@ -180,6 +187,7 @@ public final class ClusterCache implements AutoCloseable {
         this.clusterSize = clusterSize;
         this.slots = new Slot[(int) count];
         this.free = new ArrayDeque<>(slots.length);
+        this.frequencies = new FrequencySketch(slots.length);
         this.chunks = new ArrayList<>();
         int perChunk = MAX_CHUNK / clusterSize;
         try {
@@ -263,6 +271,7 @@ public final class ClusterCache implements AutoCloseable {
             if (!slot.referenced) {
                 slot.referenced = true;
             }
+            frequencies.increment(hash(volume, cluster));
             return true;
         } finally {
             exit();
@@ -297,9 +306,11 @@ public final class ClusterCache implements AutoCloseable {
             return;
         }
         try {
-            int stripe = stripe(volume, cluster);
+            long hash = hash(volume, cluster);
+            int stripe = (int) hash & (STRIPES - 1);
             long generation = generations.get(stripe);
-            Slot slot = allocate();
+            frequencies.increment(hash);
+            Slot slot = allocate(frequencies.frequency(hash));
             if (slot == null) {
                 readAround(reader, length, dst, dstIndex, from, n);
                 return;
@@ -342,13 +353,16 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    /** A slot to fill, taken FILLING: a free one, else one the CLOCK reclaims; null if none can be had. */
-    private Slot allocate() {
+    /**
+     * A slot to fill with a cluster read {@code frequency} times lately, taken FILLING: a free one,
+     * else one the CLOCK reclaims from a cluster read less often; null if none can be had.
+     */
+    private Slot allocate(int frequency) {
         allocation.lock();
         try {
             Slot slot = free.poll();
             if (slot == null) {
-                slot = sweep();
+                slot = sweep(frequency);
             }
             if (slot != null) {
                 slot.state = State.FILLING;
@@ -359,20 +373,30 @@ public final class ClusterCache implements AutoCloseable {
         }
     }
 
-    /** Two turns of the hand at most: the first may only clear referenced bits. Under {@link #allocation}. */
-    private Slot sweep() {
+    /**
+     * Moves the hand to the first cached slot not referenced since it last passed (clearing the
+     * bits it passes; two turns at most) and reclaims it if its cluster was read less often than
+     * {@code frequency}; else leaves it as the next victim and returns null (the newcomer is not
+     * admitted). Under {@link #allocation}.
+     */
+    private Slot sweep(int frequency) {
         for (int step = 0; step < 2 * slots.length; step++) {
             Slot slot = slots[hand];
-            hand = hand + 1 == slots.length ? 0 : hand + 1;
-            if (slot.state != State.CACHED) {
+            Key key = slot.key;
+            if (slot.state != State.CACHED || key == null) {
+                advance();
                 continue;
             }
             if (slot.referenced) {
                 slot.referenced = false;
+                advance();
                 continue;
             }
-            Key key = slot.key;
-            if (key != null && index.remove(key, slot)) {
+            if (frequencies.frequency(hash(key.volume(), key.cluster())) >= frequency) {
+                return null;
+            }
+            advance();
+            if (index.remove(key, slot)) {
                 slot.clear();
                 cachedSlots.decrementAndGet();
                 evictions.increment();
@@ -380,6 +404,10 @@ public final class ClusterCache implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private void advance() {
+        hand = hand + 1 == slots.length ? 0 : hand + 1;
     }
 
     /** Gives back a slot this thread owns (a fill's that was not cached, or one it removed from the index). */
@@ -558,10 +586,13 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     private static int stripe(VolumeId volume, long cluster) {
+        return (int) hash(volume, cluster) & (STRIPES - 1);
+    }
+
+    private static long hash(VolumeId volume, long cluster) {
         long h = volume.hashCode() * 0x9E3779B97F4A7C15L + cluster;
         h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 31;
-        return (int) h & (STRIPES - 1);
+        return h ^ (h >>> 31);
     }
 
     @Override

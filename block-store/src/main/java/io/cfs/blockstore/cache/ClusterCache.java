@@ -287,8 +287,9 @@ public final class ClusterCache implements AutoCloseable {
      * Reads a cluster of {@code length} bytes from the disk with {@code reader} into a slot, copies
      * its bytes {@code [from, from+n)} into {@code dst} at {@code dstIndex}, and caches it unless the
      * cluster was invalidated since this call began or {@code valid} now says the cluster is stale
-     * for this volume (or another fill cached it first). Without a slot to fill, reads into a pooled
-     * buffer and caches nothing. Blocks on the disk.
+     * for this volume (or another fill cached it first). Without a slot to fill (the cache is full
+     * of clusters read at least as often lately, every slot is being filled, or the cache is
+     * closed), reads into a pooled buffer and caches nothing. Blocks on the disk.
      */
     public void fill(VolumeId volume, long cluster, int length, ClusterReader reader, LongPredicate valid,
                      ByteBuf dst, int dstIndex, int from, int n) throws IOException {

@@ -33,6 +33,7 @@ import io.cfs.topology.VolumeSpec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
@@ -179,6 +180,7 @@ public final class BlockStore implements AutoCloseable {
         }
 
         ClusterCache cache = openCache(id, options.cacheBytes(), clusterSize);
+        resources.push(cache);
         ScheduledExecutorService bandwidthTimer = null;
         if (options.volumeBandwidth() > 0) {
             ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -284,13 +286,17 @@ public final class BlockStore implements AutoCloseable {
         return store;
     }
 
-    /** The cache memory of {@code requested} bytes, or as much of it as half the heap holds. */
+    /**
+     * The cache memory of {@code requested} bytes, or as much of it as half the JVM's direct memory
+     * limit holds (the other half is for Netty's buffers).
+     */
     private static ClusterCache openCache(StorageId id, long requested, int clusterSize) {
-        long maxHeap = Runtime.getRuntime().maxMemory();
-        long bytes = ClusterCache.fitToHeap(requested, maxHeap);
+        long maxDirect = PlatformDependent.maxDirectMemory();
+        long bytes = ClusterCache.fitToDirectMemory(requested, maxDirect);
         if (bytes < requested) {
-            log.warn("block-store {}: a cache memory of {} bytes does not fit a heap of at most {} bytes: using {} "
-                    + "bytes (half the heap); give the JVM more heap (-Xmx) to use it all", id, requested, maxHeap, bytes);
+            log.warn("block-store {}: a cache memory of {} bytes does not fit half the direct memory limit of {} "
+                    + "bytes (the rest is for network buffers): using {} bytes; raise -XX:MaxDirectMemorySize "
+                    + "(CFS_DIRECT_MEMORY) to use it all", id, requested, maxDirect, bytes);
         }
         return new ClusterCache(bytes, clusterSize);
     }
@@ -456,7 +462,8 @@ public final class BlockStore implements AutoCloseable {
 
     /**
      * Closes in the reverse order of creation: heartbeat, server, Sync Client and Daemon, peers, disk
-     * threads, files, bandwidth limits (rejecting requests still waiting).
+     * threads, files, bandwidth limits (rejecting requests still waiting), the cache memory (released
+     * last, once nothing reads from it).
      */
     private static void closeAll(Deque<AutoCloseable> resources) {
         for (AutoCloseable r; (r = resources.pollFirst()) != null; ) {

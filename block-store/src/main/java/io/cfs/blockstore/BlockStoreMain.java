@@ -46,7 +46,8 @@ public final class BlockStoreMain implements Callable<Integer> {
     private long syncRate;
 
     @Option(names = "--cache-bytes", paramLabel = "SIZE", defaultValue = "256MiB", converter = SizeConverter.class,
-            description = "Cache memory for hot clusters, in bytes (KiB, MiB, GiB accepted); at most half the heap "
+            description = "Cache memory for hot clusters, in bytes (KiB, MiB, GiB accepted), allocated off the heap "
+                    + "at start; at most half the direct memory limit (-XX:MaxDirectMemorySize, CFS_DIRECT_MEMORY) "
                     + "is used; 0 disables it.")
     private long cacheBytes;
 

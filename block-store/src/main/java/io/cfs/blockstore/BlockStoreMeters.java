@@ -43,13 +43,13 @@ final class BlockStoreMeters {
         FunctionCounter.builder("cfs.cache.misses", cache, ClusterCache::misses)
                 .description("cluster lookups that went to the disk (or the master)").register(registry);
         FunctionCounter.builder("cfs.cache.evictions", cache, ClusterCache::evictions)
-                .description("clusters evicted to keep the cache within its bound").register(registry);
+                .description("clusters evicted to make room for others").register(registry);
         FunctionCounter.builder("cfs.cache.evicted", cache, ClusterCache::evictedBytes).baseUnit("bytes")
-                .description("bytes evicted (with each entry's bookkeeping)").register(registry);
+                .description("cache memory evicted (a whole cluster slot each)").register(registry);
         Gauge.builder("cfs.cache.size", cache, ClusterCache::bytes).baseUnit("bytes")
-                .description("memory the cache holds now").register(registry);
+                .description("cache memory holding clusters now").register(registry);
         Gauge.builder("cfs.cache.max", cache, ClusterCache::maxBytes).baseUnit("bytes")
-                .description("the cache's bound (0: no cache)").register(registry);
+                .description("the cache's direct memory, allocated at start: its bound (0: no cache)").register(registry);
 
         for (Volume v : volumes) {
             Tags tags = Tags.of("volume", v.id().value());

@@ -19,7 +19,7 @@ import java.time.Duration;
  *                        storage system checks them against the master again
  * @param ticker          the clock of the rate limits and the retries
  * @param heartbeat       how often the storage system reports to the metadata server
- * @param cacheBytes      the cache memory's bound in bytes (at most half the heap is used), 0: no cache
+ * @param cacheBytes      the cache memory's bound in bytes (direct memory, at most half the JVM's limit is used), 0: no cache
  * @param volumeBandwidth disk bytes read and written per volume per second (for benchmarks), 0 unlimited
  * @param metrics         the registry the storage system records its meters into (the metrics
  *                        server's), or null for one in memory of its own

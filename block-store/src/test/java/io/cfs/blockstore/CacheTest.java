@@ -165,7 +165,7 @@ class CacheTest {
 
     @Test
     void theCacheNeverExceedsItsBound() throws Exception {
-        long bound = 6L * (CLUSTER + ClusterCache.ENTRY_OVERHEAD);
+        long bound = 6L * CLUSTER;
         cluster.start("ss1", BlockStoreOptions.defaults().withCacheBytes(bound));
         cluster.write("ss1", "a0", 0, randomBytes(MirroringTest.CAPACITY));
         for (String volume : new String[] {"a0", "a1", "s0", "s1"}) {

@@ -199,8 +199,9 @@ public final class Volume implements AutoCloseable {
     /**
      * Reads {@code length} bytes at {@code offset} into {@code dst} at {@code dstIndex} through the
      * cache: each cluster touched is served from memory if cached, else read whole from the disk
-     * and cached if {@code valid} still holds for it then (a mirror's cluster that became stale
-     * meanwhile is not). Without a cache, reads the range from the disk.
+     * into the cache memory (no heap copy) and kept there if {@code valid} still holds for it then
+     * (a mirror's cluster that became stale meanwhile is not). Without a cache, reads the range
+     * from the disk.
      */
     public void readCached(ByteBuf dst, int dstIndex, long offset, int length, LongPredicate valid) throws IOException {
         checkRange(offset, length);
@@ -214,39 +215,31 @@ public final class Volume implements AutoCloseable {
             long start = c * size;
             long from = Math.max(offset, start);
             int n = (int) (Math.min(end, start + clusterLength(c)) - from);
-            byte[] bytes = cache.get(id, c);
-            if (bytes == null) {
-                long generation = cache.generation(id, c);
-                bytes = new byte[clusterLength(c)];
-                readFully(ByteBuffer.wrap(bytes), start);
-                cache.put(id, c, bytes, generation, valid);
+            int at = dstIndex + (int) (from - offset);
+            if (!cache.read(id, c, (int) (from - start), n, dst, at)) {
+                cache.fill(id, c, clusterLength(c), into -> readFully(into, start), valid, dst, at,
+                        (int) (from - start), n);
             }
-            dst.setBytes(dstIndex + (int) (from - offset), bytes, (int) (from - start), n);
         }
     }
 
     /**
      * Copies {@code length} bytes at {@code offset} into {@code dst} at {@code dstIndex} if every
-     * cluster they touch is cached; false (with {@code dst} untouched) if one is not. Touches no
-     * disk and counts nothing (the caller counts the hits of a read served whole).
+     * cluster they touch is cached; false if one is not (the bytes of {@code dst} in that range are
+     * then undefined). Touches no disk and counts nothing (the caller counts the hits of a read
+     * served whole).
      */
     public boolean copyCached(ByteBuf dst, int dstIndex, long offset, int length) {
         checkRange(offset, length);
         int size = cache.clusterSize();
-        long first = offset / size;
-        byte[][] parts = new byte[(int) clustersTouched(offset, length)][];
-        for (int i = 0; i < parts.length; i++) {
-            parts[i] = cache.peek(id, first + i);
-            if (parts[i] == null) {
+        long end = offset + length;
+        for (long c = offset / size; c * size < end; c++) {
+            long start = c * size;
+            long from = Math.max(offset, start);
+            int n = (int) (Math.min(end, start + clusterLength(c)) - from);
+            if (!cache.peek(id, c, (int) (from - start), n, dst, dstIndex + (int) (from - offset))) {
                 return false;
             }
-        }
-        long end = offset + length;
-        for (int i = 0; i < parts.length; i++) {
-            long start = (first + i) * size;
-            long from = Math.max(offset, start);
-            int n = (int) (Math.min(end, start + parts[i].length) - from);
-            dst.setBytes(dstIndex + (int) (from - offset), parts[i], (int) (from - start), n);
         }
         return true;
     }

@@ -136,8 +136,8 @@ class BandwidthTest {
     @Test
     void aVolumeChargesEveryByteItReadsAndWritesButNotCacheHits() throws Exception {
         Bandwidth b = bandwidth(1 << 20);
-        ClusterCache cache = new ClusterCache(1 << 20, 4096);
-        try (Volume v = Volume.open(new VolumeId("v"), dir.resolve("v.vol"), 1 << 20, cache, b)) {
+        try (ClusterCache cache = new ClusterCache(1 << 20, 4096);
+             Volume v = Volume.open(new VolumeId("v"), dir.resolve("v.vol"), 1 << 20, cache, b)) {
             v.write(0, Unpooled.wrappedBuffer(new byte[8192]));
             v.readCached(PooledByteBufAllocator.DEFAULT, 0, 100).release(); // a whole cluster from the disk
             v.readCached(PooledByteBufAllocator.DEFAULT, 0, 4096).release(); // a hit

@@ -53,6 +53,7 @@ class VolumeCacheTest {
     @AfterEach
     void close() throws Exception {
         volume.close();
+        cache.close();
     }
 
     byte[] read(long offset, int length) throws Exception {
@@ -155,8 +156,8 @@ class VolumeCacheTest {
 
     @Test
     void neverHoldsMoreThanItsBound() throws Exception {
-        ClusterCache small = new ClusterCache(5L * (CLUSTER + ClusterCache.ENTRY_OVERHEAD), CLUSTER);
-        try (Volume v = Volume.open(new VolumeId("s"), dir.resolve("s.vol"), CAPACITY, small, Bandwidth.UNLIMITED)) {
+        try (ClusterCache small = new ClusterCache(5L * CLUSTER, CLUSTER);
+             Volume v = Volume.open(new VolumeId("s"), dir.resolve("s.vol"), CAPACITY, small, Bandwidth.UNLIMITED)) {
             for (int c = 0; c < 64; c++) {
                 ByteBuf b = v.readCached(PooledByteBufAllocator.DEFAULT, (long) c * CLUSTER, CLUSTER);
                 b.release();

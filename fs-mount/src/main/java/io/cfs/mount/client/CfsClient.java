@@ -457,8 +457,13 @@ public final class CfsClient implements AutoCloseable {
             throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + file.inode + " is a directory");
         }
         cached(reply.attr()); // close-to-open: what another host committed shows here from now on
+        String version = version(reply.attr());
+        boolean unchanged = version.equals(cachedVersions.getIfPresent(file.inode));
         file.lock.lock();
         try {
+            if (!unchanged) {
+                file.generation++; // changed elsewhere since this host read it: its read-ahead is stale
+            }
             file.pair = reply.pair();
             // the reply is older than any change this host made to the file meanwhile (an allocation, a
             // commit, a truncate by another handle): then what this host has is newer, keep it
@@ -474,8 +479,7 @@ public final class CfsClient implements AutoCloseable {
         }
         long id = handleIds.incrementAndGet();
         Handle h = new Handle(id, file, flags, reply.handle(), epoch, reply.member());
-        String version = version(reply.attr());
-        h.keepCache = version.equals(cachedVersions.getIfPresent(file.inode));
+        h.keepCache = unchanged;
         cachedVersions.put(file.inode, version);
         handles.put(id, h);
         return id;
@@ -506,6 +510,7 @@ public final class CfsClient implements AutoCloseable {
         try {
             if (--file.handles == 0) {
                 openFiles.remove(file.inode, file);
+                file.readAhead.clear();
                 if (file.staged != null) {
                     file.staged.release();
                     file.staged = null;
@@ -575,83 +580,88 @@ public final class CfsClient implements AutoCloseable {
         }
         int wanted = (int) Math.min(dst.writableBytes(), size - offset);
         int done = 0;
+        long chunkSize = options.readAhead();
+        boolean sequential;
         synchronized (h) {
-            // a sequential reader gets whole read-ahead chunks and the next one fetched in the
-            // background; a random reader gets just what it asked for
-            boolean sequential = offset == h.lastReadEnd;
-            while (done < wanted) {
-                long at = offset + done;
-                if (h.readAhead == null || h.readAheadGeneration != generation || at < h.readAheadOffset
-                        || at >= h.readAheadOffset + h.readAhead.readableBytes()) {
-                    if (h.readAhead != null) {
-                        h.readAhead.release();
-                        h.readAhead = null;
+            // sequential: where this handle's last read ended, or a little further on (the pages in
+            // between were read through another handle of the file into the kernel's page cache)
+            sequential = offset >= h.lastReadEnd && offset - h.lastReadEnd <= MAX_PREFETCH_WINDOW * chunkSize;
+        }
+        ReadAhead chunks = file.readAhead;
+        while (done < wanted) {
+            long at = offset + done;
+            long start = at - at % chunkSize;
+            int length = (int) Math.min(chunkSize, size - start);
+            boolean had = chunks.has(start, generation);
+            // a sequential reader gets whole chunks, kept for the file's other readers; a random one
+            // uses a chunk that is there, else fetches just what it asked for
+            ReadAhead.Chunk c = sequential
+                    ? chunks.getOrFetch(start, length, generation, chunkCapacity(h), s -> fetchAsync(h, s, length))
+                    : chunks.get(start, generation);
+            ByteBuf bytes = null;
+            if (c != null) {
+                boolean arrived = c.bytes.isDone();
+                long waitStart = System.nanoTime();
+                bytes = chunks.acquire(c);
+                if (bytes != null && !arrived && had) { // a chunk fetched ahead had not arrived: read-ahead fell behind
+                    prefetchWaitNanos.add(System.nanoTime() - waitStart);
+                    synchronized (h) {
+                        h.prefetchWindow.waited();
                     }
-                    long start = sequential ? at - at % options.readAhead() : at;
-                    int length = (int) Math.min(sequential ? options.readAhead() : wanted - done, size - start);
-                    h.readAhead = takePrefetch(h, start, generation);
-                    if (h.readAhead == null) {
-                        readAheadMisses.increment();
-                        h.readAhead = fetch(h, start, length);
-                    } else {
-                        readAheadHits.increment();
-                    }
-                    h.readAheadOffset = start;
-                    h.readAheadGeneration = generation;
-                } else {
-                    readAheadHits.increment();
                 }
-                int from = (int) (at - h.readAheadOffset);
-                int n = Math.min(wanted - done, h.readAhead.readableBytes() - from);
-                dst.writeBytes(h.readAhead, h.readAhead.readerIndex() + from, n);
-                done += n;
             }
+            if (bytes != null && at - c.offset < bytes.readableBytes()) {
+                (had ? readAheadHits : readAheadMisses).increment();
+                int from = (int) (at - c.offset);
+                int n = Math.min(wanted - done, bytes.readableBytes() - from);
+                dst.writeBytes(bytes, bytes.readerIndex() + from, n);
+                done += n;
+                bytes.release();
+                continue;
+            }
+            if (bytes != null) {
+                bytes.release();
+            }
+            readAheadMisses.increment();
+            ByteBuf exact = fetch(h, at, wanted - done); // with fail-over
+            try {
+                int n = exact.readableBytes();
+                dst.writeBytes(exact, exact.readerIndex(), n);
+                done += n;
+            } finally {
+                exact.release();
+            }
+        }
+        synchronized (h) {
             h.lastReadEnd = offset + done;
             if (sequential) {
-                prefetch(h, size, generation);
+                prefetch(h, chunks, offset + done, size, generation);
             }
         }
         return done;
     }
 
-    /**
-     * Keeps a sequential reader's next chunks on their way, as many as its {@link PrefetchWindow}
-     * allows. Caller holds the handle's monitor.
-     */
-    private void prefetch(Handle h, long size, long generation) {
-        long next = h.prefetches.isEmpty() ? h.readAheadOffset + h.readAhead.readableBytes()
-                : h.prefetches.peekLast().end();
-        while (next < size && h.prefetchWindow.allowsAnother(h.prefetches.size(), prefetching.get())) {
-            int length = (int) Math.min(options.readAhead(), size - next);
-            prefetching.addAndGet(length);
-            CompletableFuture<ByteBuf> bytes = fetchAsync(h, next, length);
-            bytes.whenComplete((b, e) -> prefetching.addAndGet(-length));
-            h.prefetches.addLast(new Handle.Prefetch(next, length, generation, bytes));
-            next += length;
-        }
+    /** Chunks kept for a file: those on their way for this reader, and one more per handle of the file here. */
+    private static int chunkCapacity(Handle h) {
+        return Math.min(2 * MAX_PREFETCH_WINDOW, h.prefetchWindow.size() + Math.max(1, h.file.handles));
     }
 
-    /** The prefetched chunk if it starts at {@code start} and is current; null otherwise (dropping useless ones). */
-    private ByteBuf takePrefetch(Handle h, long start, long generation) {
-        Handle.Prefetch p = h.prefetches.peekFirst();
-        if (p == null) {
-            return null;
-        }
-        if (p.offset() != start || p.generation() != generation) {
-            h.dropPrefetch();
-            return null;
-        }
-        h.prefetches.pollFirst();
-        try {
-            if (!p.bytes().isDone()) {
-                long waitStart = System.nanoTime();
-                p.bytes().join();
-                prefetchWaitNanos.add(System.nanoTime() - waitStart);
-                h.prefetchWindow.waited();
-            }
-            return p.bytes().join();
-        } catch (RuntimeException e) {
-            return null; // fetched again, with fail-over, by the caller
+    /**
+     * Keeps a sequential reader's next chunks on their way (or there), as many as its
+     * {@link PrefetchWindow} allows. Caller holds the handle's monitor.
+     */
+    private void prefetch(Handle h, ReadAhead chunks, long end, long size, long generation) {
+        long chunkSize = options.readAhead();
+        long next = (end - 1) - (end - 1) % chunkSize + chunkSize;
+        for (int ahead = 0; next < size && h.prefetchWindow.allowsAnother(ahead, prefetching.get());
+             ahead++, next += chunkSize) {
+            int length = (int) Math.min(chunkSize, size - next);
+            chunks.getOrFetch(next, length, generation, chunkCapacity(h), s -> {
+                prefetching.addAndGet(length);
+                CompletableFuture<ByteBuf> bytes = fetchAsync(h, s, length);
+                bytes.whenComplete((b, e) -> prefetching.addAndGet(-length));
+                return bytes;
+            });
         }
     }
 
@@ -800,7 +810,6 @@ public final class CfsClient implements AutoCloseable {
             }
         } finally {
             handles.remove(handleId);
-            h.dropReadAhead();
             unhold(file);
             if (h.epoch == epoch) { // an open of a lost session is gone on the server already
                 // Not waited for: it only gives back the Usage Table count (and frees an unlinked file),

@@ -1,10 +1,10 @@
 package io.cfs.mount.client;
 
-import io.netty.buffer.ByteBuf;
-
 /**
  * A row of the File Management Table (seed Fig 16): one open of a file, with the pair member the
- * Usage Table assigned to it and its own read-ahead. Read-ahead is guarded by the handle's monitor.
+ * Usage Table assigned to it and where its reads are; the read-ahead chunks are the file's, shared
+ * by its handles on this host ({@link OpenFile#readAhead}). The read position and window are
+ * guarded by the handle's monitor.
  */
 final class Handle {
     /** This host's id for the open (the FUSE file handle); stays the same when the open is re-established. */
@@ -19,21 +19,10 @@ final class Handle {
     volatile int member;
     /** The file was unchanged since this host last cached it: the kernel may keep its pages. */
     boolean keepCache;
-    ByteBuf readAhead;
-    long readAheadOffset;
-    long readAheadGeneration;
-    /** Where the last read ended: a read starting there is sequential and gets read-ahead. */
+    /** Where the last read ended: a read starting there (or a little further on) is sequential. */
     long lastReadEnd;
-    /** The next chunks of a sequential reader, in file order, being fetched while it reads the current one. */
-    final java.util.ArrayDeque<Prefetch> prefetches = new java.util.ArrayDeque<>();
+    /** How many read-ahead chunks this reader may have on their way. */
     final PrefetchWindow prefetchWindow = new PrefetchWindow(CfsClient.MAX_PREFETCH_WINDOW, CfsClient.PREFETCH_BUDGET);
-
-    /** A chunk of file bytes [offset, offset+length) on its way, for the file as of {@code generation}. */
-    record Prefetch(long offset, int length, long generation, java.util.concurrent.CompletableFuture<ByteBuf> bytes) {
-        long end() {
-            return offset + length;
-        }
-    }
 
     Handle(long id, OpenFile file, int flags, long serverHandle, long epoch, int member) {
         this.id = id;
@@ -46,19 +35,5 @@ final class Handle {
 
     boolean writable() {
         return OpenFlags.writable(flags);
-    }
-
-    synchronized void dropReadAhead() {
-        if (readAhead != null) {
-            readAhead.release();
-            readAhead = null;
-        }
-        dropPrefetch();
-    }
-
-    synchronized void dropPrefetch() {
-        for (Prefetch p; (p = prefetches.pollFirst()) != null; ) {
-            p.bytes().thenAccept(ByteBuf::release); // released whenever it arrives
-        }
     }
 }

@@ -48,6 +48,8 @@ final class OpenFile {
     long stagedOffset;
     /** Writes sent to the storage systems and not yet acknowledged, oldest first (bounded by the sender). */
     final java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+    /** Read-ahead chunks shared by the handles (thread-safe on its own, not under {@link #lock}). */
+    final ReadAhead readAhead = new ReadAhead();
     /** Handles of this host on the inode, and opens in progress; the last to go drops the open file. */
     int handles;
 

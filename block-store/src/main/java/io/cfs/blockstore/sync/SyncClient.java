@@ -1,14 +1,17 @@
 package io.cfs.blockstore.sync;
 
 import io.cfs.blockstore.mirror.Futures;
+import io.cfs.blockstore.mirror.HeldLease;
 import io.cfs.blockstore.mirror.MasterFetcher;
 import io.cfs.blockstore.mirror.MirrorReplica;
 import io.cfs.blockstore.mirror.Peers;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.DataReply;
+import io.cfs.protocol.message.LeaseReply;
 import io.cfs.protocol.message.MirrorBitmapRequest;
 import io.cfs.protocol.message.ReadDataRequest;
+import io.cfs.protocol.message.RenewLeaseRequest;
 import io.cfs.topology.PairId;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
@@ -42,7 +45,10 @@ import org.slf4j.LoggerFactory;
  *   <li>when clusters stay stale with no replica write or invalidation for {@code quiet},
  *       reconciles again (fetch, or, pull), so that a bit left set by a race is cleared; while
  *       such checks find nothing to pull (the master is still pushing), they back off to once a
- *       minute.
+ *       minute;
+ *   <li>renews its read lease ({@link HeldLease}) every third of {@code lease} while its stale map
+ *       is current; when the master withholds it (it could not tell the mirror of stale clusters),
+ *       fetches the row again at once, then renews.
  * </ul>
  */
 public final class SyncClient implements MasterFetcher, AutoCloseable {
@@ -58,19 +64,22 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     private final Ticker ticker;
     private final long retryNanos;
     private final long quietNanos;
+    private final long renewNanos;
     private final List<Replica> replicas = new ArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final Wakeup wakeup = new Wakeup();
     private volatile boolean closed;
     private Thread thread;
 
-    public SyncClient(String name, Peers peers, TokenBucket bucket, Ticker ticker, Duration retry, Duration quiet) {
+    public SyncClient(String name, Peers peers, TokenBucket bucket, Ticker ticker, Duration retry, Duration quiet,
+                      Duration lease) {
         this.name = name;
         this.peers = peers;
         this.bucket = bucket;
         this.ticker = ticker;
         this.retryNanos = retry.toNanos();
         this.quietNanos = quiet.toNanos();
+        this.renewNanos = lease.toNanos() / 3;
     }
 
     @Override
@@ -145,6 +154,14 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                     if (s.reconciling) {
                         continue;
                     }
+                    HeldLease lease = s.mirror.lease();
+                    if (lease.mayRenew()) {
+                        if (s.nextRenewal <= now) {
+                            renew(s, now);
+                        } else {
+                            waitNanos = Math.min(waitNanos, s.nextRenewal - now);
+                        }
+                    }
                     if (s.pulls != null) {
                         long delay = s.inFlight < WINDOW ? bucket.delayNanos() : 0;
                         if (delay > 0) {
@@ -154,7 +171,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                         }
                         continue;
                     }
-                    long due = !s.mirror.confirmed() ? s.nextAttempt
+                    long due = !s.mirror.confirmed() || !lease.rowCurrent() ? s.nextAttempt
                             : s.inFlight == 0 && s.mirror.staleClusters() > 0
                             ? Math.max(Math.max(s.mirror.lastChangeNanos() + quietNanos, s.lastReconcile + s.interval),
                                     s.nextAttempt)
@@ -228,6 +245,41 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                 }));
     }
 
+    /** Sends a lease renewal; the lease counts from now, before the request leaves. */
+    private void renew(Replica s, long now) {
+        MirrorReplica m = s.mirror;
+        s.nextRenewal = now + renewNanos;
+        long sent = m.lease().renewalSent();
+        peers.call(m.pair().master().storage(), new RenewLeaseRequest(m.pair().id(), m.member()), LeaseReply.class)
+                .whenComplete((reply, error) -> {
+                    if (error != null) {
+                        m.lease().failed();
+                    } else if (reply.granted()) {
+                        m.lease().granted(sent, TimeUnit.MILLISECONDS.toNanos(reply.millis()));
+                    } else {
+                        m.lease().withheld();
+                    }
+                    post(() -> {
+                        if (error != null) {
+                            if (!s.leaseWarned) {
+                                s.leaseWarned = true;
+                                log.warn("{}: {} could not renew its read lease: {}; without it, it serves no cluster "
+                                        + "itself (logged once until renewed)", name, m, Futures.describe(error));
+                            }
+                        } else if (reply.granted()) {
+                            if (s.leaseWarned) {
+                                s.leaseWarned = false;
+                                log.info("{}: {} holds its read lease again", name, m);
+                            }
+                        } else {
+                            log.info("{}: {}: its master withholds the read lease (a write could not reach it): "
+                                    + "fetching its Bitmap Table row again", name, m);
+                            s.nextAttempt = ticker.nanoTime();
+                        }
+                    });
+                });
+    }
+
     /** Starts the pull of the next orphan cluster; false when there is none left. */
     private boolean pullNext(Replica s) {
         int c = s.pulls.nextSetBit(s.cursor);
@@ -284,6 +336,8 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         int cursor;
         int inFlight;
         boolean warned;
+        boolean leaseWarned;
+        long nextRenewal = Long.MIN_VALUE / 2;
 
         Replica(MirrorReplica mirror) {
             this.mirror = mirror;

@@ -127,7 +127,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         List<ReplicaProgress> out = new ArrayList<>(replicas.size());
         for (Replica s : replicas) {
             out.add(new ReplicaProgress(s.mirror.address(), s.mirror.pair().master(), s.mirror.confirmed(),
-                    s.mirror.invalidClusters(), s.bytesPulled.get()));
+                    s.mirror.invalidClusters(), s.bytesPulled.get(), s.mirror.lease().valid()));
         }
         return out;
     }

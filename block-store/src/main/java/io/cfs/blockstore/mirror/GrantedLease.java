@@ -122,10 +122,19 @@ public final class GrantedLease {
      * When a write may be acknowledged as far as this mirror goes, given {@code told}: whether the
      * mirror got the invalidation (or the sync copy). At once if it did; if it did not, or did not
      * answer within the patience, the lease is revoked and the write waits until it has certainly
-     * expired. Never later than the patience plus the lease plus the margin.
+     * expired. Never later than the patience plus the lease plus the margin. While the lease is
+     * revoked, {@code told} does not matter: the write's clusters are already marked in the row the
+     * mirror must fetch before it is granted again, so the write waits only for the last lease to
+     * expire (during a partition: not at all).
      */
     public CompletableFuture<Void> acknowledgeable(CompletableFuture<Boolean> told) {
         CompletableFuture<Void> ack = new CompletableFuture<>();
+        synchronized (this) {
+            if (revoked) {
+                completeAt(lastGrant + durationNanos + marginNanos, ack);
+                return ack;
+            }
+        }
         Runnable giveUp = () -> {
             if (!ack.isDone()) {
                 completeAt(revoke(), ack);

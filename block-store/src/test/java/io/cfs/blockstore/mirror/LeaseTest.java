@@ -154,9 +154,10 @@ class LeaseTest {
         time.advance(1);
         assertTrue(ack.isDone());
 
-        // While the link stays cut the lease is long gone: later writes are acknowledged at once.
-        CompletableFuture<Void> next = granted.acknowledgeable(CompletableFuture.completedFuture(false));
-        assertTrue(next.isDone());
+        // While the link stays cut the lease is long gone: later writes are acknowledged at once,
+        // even while their invalidations hang in a link that drops everything.
+        assertTrue(granted.acknowledgeable(CompletableFuture.completedFuture(false)).isDone());
+        assertTrue(granted.acknowledgeable(new CompletableFuture<>()).isDone());
         // A late success does not give the lease back: only a fetch of the row does.
         assertTrue(granted.acknowledgeable(CompletableFuture.completedFuture(true)).isDone());
         assertEquals(0, granted.grant());
@@ -171,15 +172,21 @@ class LeaseTest {
         long lastGrant = time.now;
         CompletableFuture<Boolean> told = new CompletableFuture<>();
         CompletableFuture<Void> ack = granted.acknowledgeable(told);
-        time.advance(PATIENCE - 1);
+        time.advance(PATIENCE / 2);
+        CompletableFuture<Void> later = granted.acknowledgeable(new CompletableFuture<>()); // a second write
+        time.advance(PATIENCE - PATIENCE / 2 - 1);
         assertFalse(granted.revoked());
         time.advance(1);
         assertTrue(granted.revoked(), "a silent link: the patience ran out");
         assertEquals(0, granted.grant());
+        CompletableFuture<Void> revokedMeanwhile = granted.acknowledgeable(new CompletableFuture<>());
         time.advance(lastGrant + LEASE + MARGIN - time.now - 1);
         assertFalse(ack.isDone());
+        assertFalse(revokedMeanwhile.isDone());
         time.advance(1);
         assertTrue(ack.isDone(), "bounded: patience + lease + margin at most, never a hang");
+        assertTrue(revokedMeanwhile.isDone(), "a write after the revocation waits only for the lease to expire");
+        assertTrue(later.isDone(), "a write during the patience is released with the first");
         told.complete(false); // the connection is presumed cut later: nothing changes
         assertTrue(ack.isDone());
     }

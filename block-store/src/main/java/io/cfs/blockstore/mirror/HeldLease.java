@@ -14,6 +14,16 @@ import java.util.function.LongSupplier;
  * could be granted before the row is applied here; a renewal sent earlier on the same connection
  * was answered before (requests to one peer share one FIFO connection).
  *
+ * <p>A master whose storage system is not running cannot acknowledge a write, and when it starts
+ * again it withholds every lease and counts one granted before as granted at its start (see
+ * {@link GrantedLease}). So a connection to it <em>refused</em> (its host answers, nothing
+ * listens) while the lease is still valid proves that no write was acknowledged without this
+ * mirror being told, up to the probe: the lease runs on from the probe's send ({@link
+ * #masterAbsent}), and reads of a pair whose master crashed keep working from this mirror. A
+ * master that is silent (host down, link cut) proves nothing: the lease runs out. This assumes that
+ * nothing between the storage systems refuses connections on the master's behalf (a firewall rule
+ * that rejects with a reset); one that does must drop instead.
+ *
  * <p>Thread-safe.
  */
 public final class HeldLease {
@@ -22,7 +32,9 @@ public final class HeldLease {
     private long expiresAt;
     private boolean rowCurrent;
     private boolean renewing;
-    private boolean unanswered;
+    private long renewalSentAt;
+    private boolean failed;
+    private long lastDuration;
 
     /** @param clock monotonic nanoseconds */
     public HeldLease(LongSupplier clock) {
@@ -34,9 +46,13 @@ public final class HeldLease {
         return held && clock.getAsLong() - expiresAt < 0;
     }
 
-    /** No valid lease, and the last renewal failed or is still unanswered: the master does not answer. */
+    /**
+     * No valid lease, and the master does not answer: the last renewal failed, or the lease ran
+     * out while a renewal sent under it was still unanswered (a link that drops everything fails
+     * a call only seconds later).
+     */
     public synchronized boolean masterSilent() {
-        return !valid() && unanswered;
+        return !valid() && (failed || renewing && held && renewalSentAt - expiresAt < 0);
     }
 
     /** A fetch of the master's Bitmap Table row starts: no renewal until it is applied. */
@@ -66,8 +82,8 @@ public final class HeldLease {
                     : "the stale map is not current: fetch the master's row first");
         }
         renewing = true;
-        unanswered = true;
-        return clock.getAsLong();
+        renewalSentAt = clock.getAsLong();
+        return renewalSentAt;
     }
 
     /** The master granted the renewal sent at {@code sentAt} for {@code durationNanos}. */
@@ -77,8 +93,30 @@ public final class HeldLease {
             expiresAt = until;
         }
         held = true;
+        lastDuration = durationNanos;
         renewing = false;
-        unanswered = false;
+        failed = false;
+    }
+
+    /** A probe of whether the master's storage system runs is sent now; returns the time for {@link #masterAbsent}. */
+    public long probeSent() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * The master's storage system refused a connection probed at {@code sentAt}: its process did not
+     * run then. If the lease was still valid at {@code sentAt}, it runs on for the last duration
+     * granted from there; returns whether it did.
+     */
+    public synchronized boolean masterAbsent(long sentAt) {
+        if (!held || sentAt - expiresAt >= 0) {
+            return false;
+        }
+        long until = sentAt + lastDuration;
+        if (until - expiresAt > 0) {
+            expiresAt = until;
+        }
+        return true;
     }
 
     /** The master withheld the lease: none is held, and the row must be fetched before renewing. */
@@ -86,12 +124,13 @@ public final class HeldLease {
         held = false;
         rowCurrent = false;
         renewing = false;
-        unanswered = false;
+        failed = false;
     }
 
     /** The renewal got no answer (the master is unreachable or timed out). */
     public synchronized void failed() {
         renewing = false;
+        failed = true;
     }
 
     @Override

@@ -295,24 +295,48 @@ public final class MasterPair {
                 }
             }
         }
-        acks.add(CompletableFuture.allOf(copied.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
-            boolean degraded = false;
-            try (ClusterStripes.Held held = stripes.lock(first, count)) {
-                held.endSyncWrite();
-                for (int i = 0; i < mirrors.size(); i++) {
-                    MirrorLink m = mirrors.get(i);
-                    if (copied.get(i).join()) {
-                        clearCopied(m, first, n, wasSet[i], held, stamps);
-                    }
-                    long next = m.row().nextSetBit(first);
-                    degraded |= next >= 0 && next < first + count;
+        CompletableFuture<Void> settled = CompletableFuture.allOf(copied.toArray(CompletableFuture[]::new))
+                .thenRunAsync(() -> settleSync(first, count, wasSet, stamps, copied), disk);
+        // Acknowledged once every copy has settled, or earlier once a copy still unanswered (a silent
+        // link) is covered by its mirror's expired lease: its bits stay set, the Sync Daemon copies it.
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        settled.whenComplete((v, error) -> {
+            if (error != null) {
+                ack.completeExceptionally(error);
+            } else {
+                ack.complete(null);
+            }
+        });
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            if (copied.stream().anyMatch(c -> !c.isDone())) {
+                ack.complete(null);
+            }
+        });
+        return ack;
+    }
+
+    /**
+     * Once every copy of a sync write has answered: clears the bits of the mirrors that have it,
+     * and wakes the Sync Daemon for those that do not.
+     */
+    private void settleSync(long first, long count, BitSet[] wasSet, long[] stamps,
+                            List<CompletableFuture<Boolean>> copied) {
+        int n = (int) count;
+        boolean degraded = false;
+        try (ClusterStripes.Held held = stripes.lock(first, count)) {
+            held.endSyncWrite();
+            for (int i = 0; i < mirrors.size(); i++) {
+                MirrorLink m = mirrors.get(i);
+                if (copied.get(i).join()) {
+                    clearCopied(m, first, n, wasSet[i], held, stamps);
                 }
+                long next = m.row().nextSetBit(first);
+                degraded |= next >= 0 && next < first + count;
             }
-            if (degraded) {
-                wakeSync.run();
-            }
-        }, disk));
-        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+        }
+        if (degraded) {
+            wakeSync.run();
+        }
     }
 
     /** Writes a sync copy to a mirror on this storage system; false (logged) if it failed. */

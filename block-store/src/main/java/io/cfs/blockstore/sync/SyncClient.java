@@ -17,12 +17,16 @@ import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -48,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *       minute;
  *   <li>renews its read lease ({@link HeldLease}) every third of {@code lease} while its stale map
  *       is current; when the master withholds it (it could not tell the mirror of stale clusters),
- *       fetches the row again at once, then renews.
+ *       fetches the row again at once, then renews. When a renewal fails while the lease is
+ *       still valid, probes whether the master's storage system refuses connections (its process
+ *       is not running): if so the lease runs on (see {@link HeldLease#masterAbsent}).
  * </ul>
  */
 public final class SyncClient implements MasterFetcher, AutoCloseable {
@@ -66,6 +72,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     private final long quietNanos;
     private final long renewNanos;
     private final List<Replica> replicas = new ArrayList<>();
+    private final ExecutorService probes;
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final Wakeup wakeup = new Wakeup();
     private volatile boolean closed;
@@ -80,6 +87,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         this.retryNanos = retry.toNanos();
         this.quietNanos = quiet.toNanos();
         this.renewNanos = lease.toNanos() / 3;
+        this.probes = Executors.newSingleThreadExecutor(new DefaultThreadFactory(name + "-probe", true));
     }
 
     @Override
@@ -254,6 +262,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                 .whenComplete((reply, error) -> {
                     if (error != null) {
                         m.lease().failed();
+                        probeMaster(s);
                     } else if (reply.granted()) {
                         m.lease().granted(sent, TimeUnit.MILLISECONDS.toNanos(reply.millis()));
                     } else {
@@ -267,6 +276,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                                         + "itself (logged once until renewed)", name, m, Futures.describe(error));
                             }
                         } else if (reply.granted()) {
+                            s.absentLogged = false;
                             if (s.leaseWarned) {
                                 s.leaseWarned = false;
                                 log.info("{}: {} holds its read lease again", name, m);
@@ -278,6 +288,37 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                         }
                     });
                 });
+    }
+
+    /**
+     * After a failed renewal, while the lease is still valid: whether the master's storage system
+     * refuses connections (not running), in which case the lease runs on from the probe.
+     */
+    private void probeMaster(Replica s) {
+        MirrorReplica m = s.mirror;
+        if (!m.lease().valid()) {
+            return;
+        }
+        try {
+            probes.execute(() -> {
+                long sent = m.lease().probeSent();
+                boolean absent = peers.refusesConnections(m.pair().master().storage(),
+                        (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(renewNanos)))
+                        && m.lease().masterAbsent(sent);
+                if (absent) {
+                    post(() -> {
+                        if (!s.absentLogged) {
+                            s.absentLogged = true;
+                            log.warn("{}: {}: its master's storage system refuses connections (not running): no "
+                                    + "write can be acknowledged without this mirror, which keeps serving under its "
+                                    + "lease (logged once until renewed)", name, m);
+                        }
+                    });
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
     }
 
     /** Starts the pull of the next orphan cluster; false when there is none left. */
@@ -314,6 +355,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        probes.shutdownNow();
         wake();
         if (thread != null) {
             try {
@@ -337,6 +379,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         int inFlight;
         boolean warned;
         boolean leaseWarned;
+        boolean absentLogged;
         long nextRenewal = Long.MIN_VALUE / 2;
 
         Replica(MirrorReplica mirror) {

@@ -54,7 +54,7 @@ class LeaseTest {
 
     @Test
     void theMasterWithholdsUntilTheMirrorFetchedItsRowThenGrants() {
-        assertTrue(granted.revoked(), "a master that just started withholds: a write before it may have missed the mirror");
+        assertTrue(granted.revoked(), "a master that just started withholds: a write before may have missed the mirror");
         assertEquals(0, granted.grant());
         granted.resynced();
         assertEquals(3000, granted.grant());
@@ -92,14 +92,57 @@ class LeaseTest {
         held.granted(held.renewalSent(), LEASE);
         time.advance(LEASE / 3);
         held.renewalSent(); // into a cut link: no answer
-        time.advance(LEASE);
+        time.advance(LEASE / 3);
+        assertFalse(held.masterSilent(), "in flight, under a valid lease");
+        time.advance(LEASE / 3);
         assertFalse(held.valid());
-        assertTrue(held.masterSilent(), "still unanswered");
+        assertTrue(held.masterSilent(), "the lease ran out while a renewal sent under it was unanswered");
         held.failed();
         assertTrue(held.masterSilent());
         held.granted(held.renewalSent(), LEASE); // the link is back
         assertTrue(held.valid());
         assertFalse(held.masterSilent());
+    }
+
+    @Test
+    void aMasterThatRefusesConnectionsWhileTheLeaseIsValidExtendsItFromTheProbe() {
+        held.rowApplied();
+        held.granted(held.renewalSent(), LEASE);
+        time.advance(LEASE / 3);
+        held.renewalSent();
+        held.failed(); // the master's process died: the connection was reset
+        long probe = held.probeSent();
+        time.advance(10 * MS);
+        assertTrue(held.masterAbsent(probe), "refused while the lease was valid");
+        time.advance(LEASE - 10 * MS - 1);
+        assertTrue(held.valid(), "runs on from the probe's send");
+        time.advance(1);
+        assertFalse(held.valid());
+        assertFalse(held.masterAbsent(held.probeSent()), "a refusal after the lease ran out proves nothing: a write "
+                + "may have been acknowledged after it expired");
+        assertFalse(held.valid());
+    }
+
+    @Test
+    void aRefusalNeverGivesALeaseThatWasNotHeld() {
+        assertFalse(held.masterAbsent(held.probeSent()));
+        held.rowApplied();
+        held.granted(held.renewalSent(), LEASE);
+        held.renewalSent();
+        held.withheld();
+        assertFalse(held.masterAbsent(held.probeSent()), "withheld: the master was revoking it");
+        assertFalse(held.valid());
+    }
+
+    @Test
+    void aFirstRenewalInFlightIsNotSilence() {
+        held.rowApplied();
+        held.renewalSent();
+        time.advance(LEASE);
+        assertFalse(held.valid());
+        assertFalse(held.masterSilent(), "never held: reads go through the master until it answers or fails");
+        held.failed();
+        assertTrue(held.masterSilent());
     }
 
     @Test

@@ -123,24 +123,28 @@ public final class GrantedLease {
      * mirror got the invalidation (or the sync copy). At once if it did; if it did not, or did not
      * answer within the patience, the lease is revoked and the write waits until it has certainly
      * expired. Never later than the patience plus the lease plus the margin. While the lease is
-     * revoked, {@code told} does not matter: the write's clusters are already marked in the row the
-     * mirror must fetch before it is granted again, so the write waits only for the last lease to
-     * expire (during a partition: not at all).
+     * already revoked, the write waits for whichever comes first, the mirror told or the last lease
+     * expired (during a partition: no wait at all; the write's clusters are already marked in the
+     * row the mirror must fetch before it is granted again).
      */
     public CompletableFuture<Void> acknowledgeable(CompletableFuture<Boolean> told) {
         CompletableFuture<Void> ack = new CompletableFuture<>();
-        synchronized (this) {
-            if (revoked) {
-                completeAt(lastGrant + durationNanos + marginNanos, ack);
-                return ack;
-            }
-        }
         Runnable giveUp = () -> {
             if (!ack.isDone()) {
                 completeAt(revoke(), ack);
             }
         };
-        Cancellable patience = told.isDone() ? null : scheduler.schedule(giveUp, patienceNanos);
+        long expiredAt;
+        synchronized (this) {
+            expiredAt = revoked ? lastGrant + durationNanos + marginNanos : Long.MIN_VALUE;
+        }
+        Cancellable patience;
+        if (expiredAt != Long.MIN_VALUE) {
+            completeAt(expiredAt, ack);
+            patience = null;
+        } else {
+            patience = told.isDone() ? null : scheduler.schedule(giveUp, patienceNanos);
+        }
         told.whenComplete((ok, error) -> {
             if (patience != null) {
                 patience.cancel();

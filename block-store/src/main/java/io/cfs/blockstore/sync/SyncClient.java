@@ -282,8 +282,8 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                                 log.info("{}: {} holds its read lease again", name, m);
                             }
                         } else {
-                            log.info("{}: {}: its master withholds the read lease (a write could not reach it): "
-                                    + "fetching its Bitmap Table row again", name, m);
+                            log.info("{}: {}: its master withholds the read lease (it could not tell this mirror "
+                                    + "of a write, or it restarted): fetching its Bitmap Table row again", name, m);
                             s.nextAttempt = ticker.nanoTime();
                         }
                     });

@@ -5,6 +5,7 @@ import io.cfs.blockstore.bitmap.BitmapTable;
 import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.blockstore.mirror.ClusterStripes;
 import io.cfs.blockstore.mirror.FreshMarker;
+import io.cfs.blockstore.mirror.GrantedLease;
 import io.cfs.blockstore.mirror.MasterPair;
 import io.cfs.blockstore.mirror.MasterPair.MirrorLink;
 import io.cfs.blockstore.mirror.MirrorReplica;
@@ -53,7 +54,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,7 +221,19 @@ public final class BlockStore implements AutoCloseable {
         TokenBucket bucket = new TokenBucket(options.syncRate(), options.ticker());
         SyncDaemon daemon = new SyncDaemon(id + "-sync-daemon", peers, bucket, options.ticker(), options.retry());
         SyncClient syncClient = new SyncClient(id + "-sync-client", peers, bucket, options.ticker(), options.retry(),
-                options.quiet());
+                options.quiet(), options.mirrorLease());
+        ScheduledThreadPoolExecutor leaseTimer = new ScheduledThreadPoolExecutor(1,
+                new DefaultThreadFactory(id + "-leases", true));
+        leaseTimer.setRemoveOnCancelPolicy(true);
+        resources.push(leaseTimer::shutdownNow);
+        GrantedLease.Scheduler leaseScheduler = (task, nanos) -> {
+            try {
+                ScheduledFuture<?> scheduled = leaseTimer.schedule(task, nanos, TimeUnit.NANOSECONDS);
+                return () -> scheduled.cancel(false);
+            } catch (RejectedExecutionException e) {
+                return () -> { }; // shutting down: the server no longer answers
+            }
+        };
 
         Map<VolumeId, VolumeRole> roles = new HashMap<>();
         Map<PairId, MasterPair> masters = new HashMap<>();
@@ -226,8 +242,10 @@ public final class BlockStore implements AutoCloseable {
             List<MirrorLink> links = new ArrayList<>();
             for (int member = 1; member <= pair.mirrors().size(); member++) {
                 VolumeAddress mirror = pair.member(member);
-                Volume local = mirror.storage().equals(id) ? volumes.get(mirror.volume()) : null;
-                links.add(new MirrorLink(member, mirror, e.getValue().get(member - 1), local));
+                BitmapFile row = e.getValue().get(member - 1);
+                links.add(mirror.storage().equals(id) ? MirrorLink.local(member, mirror, row, volumes.get(mirror.volume()))
+                        : MirrorLink.remote(member, mirror, row, new GrantedLease(mirror.toString(),
+                                options.mirrorLease(), options.ticker()::nanoTime, leaseScheduler)));
             }
             MasterPair master = new MasterPair(pair, volumes.get(pair.master().volume()), clusterSize, links,
                     written.get(pair), new ClusterStripes(ClusterStripes.DEFAULT_STRIPES), peers, disk, daemon::wake);

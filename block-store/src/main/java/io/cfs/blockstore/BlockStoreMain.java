@@ -61,6 +61,14 @@ public final class BlockStoreMain implements Callable<Integer> {
             description = "How often to report to the metadata server, in milliseconds.")
     private long heartbeatMillis;
 
+    @Option(names = "--mirror-lease-ms", paramLabel = "MILLIS",
+            defaultValue = "3000",
+            description = "The read lease this storage system grants each mirror of its masters on another storage "
+                    + "system, in milliseconds (default ${DEFAULT-VALUE}): a write that cannot tell such a mirror its "
+                    + "clusters went stale is held until the mirror's lease has expired, about 1.7 times this at "
+                    + "most.")
+    private long mirrorLeaseMillis;
+
     private final PrintWriter err;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -124,7 +132,8 @@ public final class BlockStoreMain implements Callable<Integer> {
         try {
             BlockStoreOptions options = BlockStoreOptions.defaults().withIoThreads(ioThreads)
                     .withSyncRate(syncRate).withCacheBytes(cacheBytes).withVolumeBandwidth(volumeBandwidth)
-                    .withHeartbeat(Duration.ofMillis(heartbeatMillis));
+                    .withHeartbeat(Duration.ofMillis(heartbeatMillis))
+                    .withMirrorLease(Duration.ofMillis(mirrorLeaseMillis));
             Optional<InetSocketAddress> metricsAddress = topology.storage(self).metrics();
             if (metricsAddress.isPresent()) {
                 metrics = MetricsServer.start(metricsAddress.get(), "block-store", self.value());

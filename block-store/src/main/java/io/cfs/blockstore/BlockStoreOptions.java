@@ -23,14 +23,21 @@ import java.time.Duration;
  * @param volumeBandwidth disk bytes read and written per volume per second (for benchmarks), 0 unlimited
  * @param metrics         the registry the storage system records its meters into (the metrics
  *                        server's), or null for one in memory of its own
+ * @param mirrorLease     the read lease a master's storage system grants each mirror on another
+ *                        storage system (renewed every third of it): the longest a write waits,
+ *                        beyond half of it for the mirror to answer and a sixth as a margin, when
+ *                        it cannot tell such a mirror its clusters went stale (see
+ *                        {@link io.cfs.blockstore.mirror.GrantedLease})
  */
 public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int diskThreads, long syncRate,
                                 Duration peerTimeout, Duration retry, Duration quiet, Ticker ticker,
                                 Duration heartbeat, long cacheBytes, long volumeBandwidth,
-                                MeterRegistry metrics) {
+                                MeterRegistry metrics, Duration mirrorLease) {
     public static final int DEFAULT_IO_THREADS = 2;
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+    /** Short, so that a write is held at most seconds; well above a renewal's round trip. */
+    public static final Duration DEFAULT_MIRROR_LEASE = Duration.ofSeconds(3);
 
     public BlockStoreOptions {
         if (ioThreads < 1 || diskThreads < 1) {
@@ -46,6 +53,9 @@ public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int dis
         if (cacheBytes < 0) {
             throw new IllegalArgumentException("cache of " + cacheBytes + " bytes: expected >= 0 (0: no cache)");
         }
+        if (mirrorLease.toMillis() < 3) {
+            throw new IllegalArgumentException("mirror read lease " + mirrorLease + ": expected at least 3 ms");
+        }
         if (volumeBandwidth < 0) {
             throw new IllegalArgumentException("volume bandwidth " + volumeBandwidth
                     + " bytes/s: expected >= 0 (0: unlimited)");
@@ -54,51 +64,56 @@ public record BlockStoreOptions(InetSocketAddress listen, int ioThreads, int dis
 
     public static BlockStoreOptions defaults() {
         return new BlockStoreOptions(null, DEFAULT_IO_THREADS, 8, 0, Duration.ofSeconds(10), Duration.ofSeconds(1),
-                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0, null);
+                Duration.ofSeconds(2), Ticker.SYSTEM, DEFAULT_HEARTBEAT, DEFAULT_CACHE_BYTES, 0, null, DEFAULT_MIRROR_LEASE);
     }
 
     public BlockStoreOptions withListen(InetSocketAddress address) {
         return new BlockStoreOptions(address, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth, metrics);
+                heartbeat, cacheBytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withIoThreads(int threads) {
         return new BlockStoreOptions(listen, threads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth, metrics);
+                heartbeat, cacheBytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withSyncRate(long bytesPerSecond) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, bytesPerSecond, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth, metrics);
+                heartbeat, cacheBytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withTicker(Ticker clock) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, clock,
-                heartbeat, cacheBytes, volumeBandwidth, metrics);
+                heartbeat, cacheBytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withPeerTimeout(Duration timeout) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, timeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth, metrics);
+                heartbeat, cacheBytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withHeartbeat(Duration interval) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                interval, cacheBytes, volumeBandwidth, metrics);
+                interval, cacheBytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withCacheBytes(long bytes) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, bytes, volumeBandwidth, metrics);
+                heartbeat, bytes, volumeBandwidth, metrics, mirrorLease);
     }
 
     public BlockStoreOptions withMetrics(MeterRegistry registry) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, volumeBandwidth, registry);
+                heartbeat, cacheBytes, volumeBandwidth, registry, mirrorLease);
     }
 
     public BlockStoreOptions withVolumeBandwidth(long bytesPerSecond) {
         return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
-                heartbeat, cacheBytes, bytesPerSecond, metrics);
+                heartbeat, cacheBytes, bytesPerSecond, metrics, mirrorLease);
+    }
+
+    public BlockStoreOptions withMirrorLease(Duration lease) {
+        return new BlockStoreOptions(listen, ioThreads, diskThreads, syncRate, peerTimeout, retry, quiet, ticker,
+                heartbeat, cacheBytes, volumeBandwidth, metrics, lease);
     }
 }

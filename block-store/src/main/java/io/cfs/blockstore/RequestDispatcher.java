@@ -19,11 +19,13 @@ import io.cfs.protocol.message.DataMessage;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.FlushRequest;
 import io.cfs.protocol.message.InvalidateRequest;
+import io.cfs.protocol.message.LeaseReply;
 import io.cfs.protocol.message.MarkInvalidRequest;
 import io.cfs.protocol.message.Message;
 import io.cfs.protocol.message.MirrorBitmapRequest;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.ReadDataRequest;
+import io.cfs.protocol.message.RenewLeaseRequest;
 import io.cfs.protocol.message.ReplicaWriteRequest;
 import io.cfs.protocol.message.VolumeInfoReply;
 import io.cfs.protocol.message.VolumeInfoRequest;
@@ -106,6 +108,10 @@ final class RequestDispatcher implements RequestHandler {
                 return flush(f);
             } else if (request instanceof MirrorBitmapRequest b) {
                 return mirrorBitmap(channel.alloc(), b);
+            } else if (request instanceof RenewLeaseRequest l) {
+                // Right here, not on a disk thread: in order with a MIRROR_BITMAP after it on the connection.
+                return CompletableFuture.completedFuture(new LeaseReply(
+                        masterPair(l.pair(), "for a read lease").renewLease(l.member())));
             } else if (request instanceof VolumeInfoRequest v) {
                 return CompletableFuture.completedFuture(volumeInfo(v));
             } else if (request instanceof ChecksumRequest c) {
@@ -120,7 +126,7 @@ final class RequestDispatcher implements RequestHandler {
             }
             throw new CfsException(ErrorCode.UNSUPPORTED, "block-store " + self + " does not serve "
                     + request.opcode() + ": expected READ_DATA, WRITE_DATA, FLUSH, VOLUME_INFO, REPLICA_WRITE, "
-                    + "INVALIDATE, MIRROR_BITMAP, CHECKSUMS, COUNT_INVALID or MARK_INVALID");
+                    + "INVALIDATE, MIRROR_BITMAP, RENEW_LEASE, CHECKSUMS, COUNT_INVALID or MARK_INVALID");
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(shuttingDown());
         } catch (RuntimeException e) {
@@ -214,6 +220,10 @@ final class RequestDispatcher implements RequestHandler {
         MasterPair pair = masterPair(b.pair(), "for its Bitmap Table");
         MasterPair.MirrorLink link = pair.mirror(b.member());
         return onDisk(() -> {
+            if (!link.isLocal()) {
+                // Before the row is read: every cluster whose invalidation failed before is in it.
+                link.lease().resynced();
+            }
             if (b.fresh()) {
                 // Before the answer, so the mirror never trusts a cluster the Sync Daemon will not push.
                 pair.markWrittenInvalid(link);

@@ -155,6 +155,37 @@ class FaultIT {
         assertEquals("still mounted\n", Files.readString(after));
     }
 
+    /**
+     * Its mirrors on other storage systems serve reads under a lease from the master's storage
+     * system; a master killed cannot renew it, but its address refuses connections, which proves no
+     * write can be acknowledged: the mirrors keep serving well beyond the lease (3 s).
+     */
+    @Test
+    @Order(5)
+    void masterKilledItsMirrorsOnOtherStorageSystemsKeepServingReads() throws Exception {
+        Path dir = pinned("master-kill-reads", "p1"); // async: master ss1, mirrors on ss2 and ss3
+        Path src = cluster.sourceFile("clip.bin", 16 << 20);
+        Shell.ok(TOOL, cluster.dir, "cp", src.toString(), dir.resolve("clip.bin").toString());
+        cluster.cfsOk("status", "--wait-synced", "--timeout", "180");
+        cluster.kill("ss1");
+        try {
+            long killed = System.nanoTime();
+            int reads = 0;
+            while (System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(12)) { // 4 mirror leases
+                // so that cmp reads through FUSE from the members, not from this host's page cache
+                Shell.ok(TOOL, cluster.dir, "sh", "-c", "sync; echo 3 > /proc/sys/vm/drop_caches");
+                Shell.ok(TOOL, cluster.dir, "cmp", src.toString(), dir.resolve("clip.bin").toString());
+                reads++;
+            }
+            System.out.println("FaultIT: " + reads + " reads of a pair whose master was killed, over 12 s");
+        } finally {
+            cluster.start("ss1");
+        }
+        cluster.cfsOk("status", "--wait-synced", "--timeout", "180");
+        Shell.Result scrub = cluster.cfs("scrub");
+        assertEquals(0, scrub.exitCode(), scrub.output());
+    }
+
     private static Path pinned(String name, String pair) throws Exception {
         Path dir = cluster.mountPoint.resolve(name);
         Files.createDirectories(dir);

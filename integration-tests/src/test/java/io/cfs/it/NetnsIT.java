@@ -37,7 +37,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * write to a pair whose mirror is cut succeeds, {@code cfs status} shows that mirror DOWN, and once
  * the link is back the mirror resyncs ({@code cfs status --wait-synced}) and {@code cfs scrub}
  * finds no mismatch. A cut link closes no connection: requests just get no answer, so this is
- * what proves that no step waits for a TCP timeout (every step here has a deadline).
+ * what proves that no step waits for a TCP timeout (every step here has a deadline). Last, only the
+ * path between a master's storage system and a mirror's is cut (a blackhole route in each), the
+ * clients still reaching both: a reader assigned that mirror must read an overwrite's new bytes.
  *
  * <p>The network: a hub namespace holds a bridge; every host namespace ({@code meta}, {@code ss1..3},
  * {@code m1}, {@code m2}, and {@code adm} for the admin commands) has an {@code eth0} veth whose
@@ -212,6 +214,79 @@ class NetnsIT {
         Shell.Result scrub = cfs("scrub");
         assertEquals(0, scrub.exitCode(), scrub.output());
         Shell.ok(TOOL, dir, "cmp", src.toString(), m2.resolve("cut-write-" + pair + "/big.bin").toString());
+    }
+
+    /**
+     * Only the link between a master's storage system and a mirror's is cut (a blackhole route each
+     * way), while the clients still reach both: the master cannot tell the mirror that the clusters
+     * an overwrite changes are stale. The overwrite is acknowledged once the mirror's read lease has
+     * expired, and a reader whose open is assigned that mirror reads the new bytes, never the old.
+     */
+    @Test
+    @Order(4)
+    void aMirrorCutOffFromItsMasterOnlyNeverServesTheOldBytes() throws Exception {
+        Path onM1 = pinned("lease", "p1").resolve("clip.bin"); // async: master ss1, mirror 1 ss2, mirror 2 ss3
+        Path clip = m2.resolve("lease/clip.bin");
+        Path old = source("lease-old.bin", 8 << 20);
+        Path overwrite = source("lease-new.bin", 8 << 20);
+        Shell.ok(TOOL, dir, "cp", old.toString(), onM1.toString());
+        cfsOk("status", "--wait-synced", "--timeout", "150");
+        assertEquals(sha256(old), readThroughMirror1(clip), "before the cut, mirror 1 serves the file");
+
+        boolean cut = false;
+        try {
+            hosts.partition("ss1", "ss2");
+            cut = true;
+            long start = System.nanoTime();
+            Shell.ok(TOOL, dir, "dd", "if=" + overwrite, "of=" + onM1, "bs=1M", "conv=notrunc,fsync", "status=none");
+            long writeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.println("NetnsIT: 8 MiB overwrite with mirror 1 cut off from its master took " + writeMillis
+                    + " ms");
+            // held at most about 1.7 mirror leases (3 s) beyond the write itself; never a hang
+            assertTrue(writeMillis < 30_000, "the overwrite took " + writeMillis + " ms");
+            assertEquals(sha256(overwrite), readThroughMirror1(clip),
+                    "a reader assigned mirror 1, which was never told the clusters changed, read the old bytes");
+            String masterLog = Files.readString(dir.resolve("logs/ss1.log"));
+            assertTrue(masterLog.contains("mirror ss2:v1: read lease revoked"), "ss1 revoked mirror 1's lease: "
+                    + tail("ss1"));
+        } finally {
+            if (cut) {
+                hosts.heal("ss1", "ss2");
+            }
+        }
+        cfsOk("status", "--wait-synced", "--timeout", "150");
+        Shell.Result scrub = cfs("scrub");
+        assertEquals(0, scrub.exitCode(), scrub.output());
+        assertEquals(sha256(overwrite), readThroughMirror1(clip), "healed, mirror 1 serves the new bytes");
+    }
+
+    /**
+     * Reads a file of pair p1 on m2 through an open the Usage Table assigns mirror 1: another open
+     * holds the master meanwhile (each open gets the least-used member, the first of equals).
+     */
+    private static String readThroughMirror1(Path file) throws Exception {
+        Path out = dir.resolve("sources/read-through-mirror-1.bin");
+        Files.deleteIfExists(out);
+        Process holder = new ProcessBuilder("bash", "-c", "exec 3<" + file + "; sleep 300").start();
+        Process reader = null;
+        try {
+            awaitStatus(Pattern.compile("(?m)^p1\\s+async\\s+master\\s+\\S+\\s+up\\s+1\\b"));
+            reader = new ProcessBuilder("bash", "-c", "exec 3<" + file + " && echo opened && read go && cat <&3 >"
+                    + out).redirectErrorStream(true).start();
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(reader.getInputStream()));
+            assertEquals("opened", lines.readLine());
+            String status = awaitStatus(Pattern.compile("(?m)^p1\\s+async\\s+mirror 1\\s+\\S+\\s+up\\s+1\\b"));
+            reader.getOutputStream().write("go\n".getBytes());
+            reader.getOutputStream().close();
+            assertTrue(reader.waitFor(3, TimeUnit.MINUTES), "the read did not finish");
+            assertEquals(0, reader.exitValue(), "the read failed; status:\n" + status);
+            return sha256(out);
+        } finally {
+            holder.destroy();
+            if (reader != null) {
+                reader.destroyForcibly();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -460,6 +535,17 @@ class NetnsIT {
 
         void restore(String host) throws Exception {
             ip("-n", namespace("hub"), "link", "set", "dev", host, "up");
+        }
+
+        /** Cuts only the path between two hosts: each drops what it sends to the other (a blackhole route). */
+        void partition(String a, String b) throws Exception {
+            ip("-n", namespace(a), "route", "add", "blackhole", address(b) + "/32");
+            ip("-n", namespace(b), "route", "add", "blackhole", address(a) + "/32");
+        }
+
+        void heal(String a, String b) throws Exception {
+            ip("-n", namespace(a), "route", "del", "blackhole", address(b) + "/32");
+            ip("-n", namespace(b), "route", "del", "blackhole", address(a) + "/32");
         }
 
         private static void ip(String... args) throws Exception {

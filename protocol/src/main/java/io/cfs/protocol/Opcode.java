@@ -68,7 +68,9 @@ public enum Opcode {
     // Between storage systems: 0x03xx
     REPLICA_WRITE(0x0301, ReplicaWriteRequest::decode),
     INVALIDATE(0x0302, InvalidateRequest::decode),
-    MIRROR_BITMAP(0x0303, MirrorBitmapRequest::decode);
+    MIRROR_BITMAP(0x0303, MirrorBitmapRequest::decode),
+    RENEW_LEASE(0x0304, RenewLeaseRequest::decode),
+    LEASE(0x0305, LeaseReply::decode);
 
     private static final Opcode[] BY_CODE = new Opcode[0x500];
 

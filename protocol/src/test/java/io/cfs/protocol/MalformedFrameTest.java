@@ -76,7 +76,7 @@ class MalformedFrameTest {
     }
 
     @ParameterizedTest(name = "0x{0}")
-    @ValueSource(ints = {0x0000, 0x0007, 0x0100, 0x011D, 0x01FF, 0x020B, 0x0304, 0x03FF, 0x0400, 0x040B, 0x8001, 0xFFFF})
+    @ValueSource(ints = {0x0000, 0x0007, 0x0100, 0x011D, 0x01FF, 0x020B, 0x0306, 0x03FF, 0x0400, 0x040B, 0x8001, 0xFFFF})
     void unknownOpcode(int code) {
         corrupted(frame(code, b -> b.writeLong(5)), "unknown opcode 0x" + Integer.toHexString(code));
     }
@@ -266,6 +266,21 @@ class MalformedFrameTest {
             b.writeLong(0);
             b.writeInt(nanos);
         }), "nanos " + nanos);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, Integer.MIN_VALUE})
+    void negativeLease(int millis) {
+        corrupted(frame(Opcode.LEASE.code(), b -> b.writeInt(millis)), "lease of " + millis + " ms");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1})
+    void leaseRenewalForTheMaster(int member) {
+        corrupted(frame(Opcode.RENEW_LEASE.code(), b -> {
+            str(b, "p1");
+            b.writeInt(member);
+        }), "lease renewal for member " + member);
     }
 
     @Test

@@ -358,6 +358,12 @@ public final class Samples {
             b.writeLong(4L << 20);
         });
         add(Opcode.COUNT, 58, () -> new CountReply(1234), b -> b.writeLong(1234));
+        add(Opcode.RENEW_LEASE, 60, () -> new RenewLeaseRequest(P2, 2), b -> {
+            str(b, P2.value());
+            b.writeInt(2);
+        });
+        add(Opcode.LEASE, 61, () -> new LeaseReply(3000), b -> b.writeInt(3000));
+        add(Opcode.LEASE, 62, () -> LeaseReply.WITHHELD, b -> b.writeInt(0));
         add(Opcode.MARK_INVALID, 59, () -> new MarkInvalidRequest(P2, 1, 99, 3), b -> {
             str(b, P2.value());
             b.writeInt(1);

@@ -38,11 +38,27 @@ public final class MasterPair {
     /**
      * One mirror of the pair: its member number, where it is, its Bitmap Table row (a set bit: the
      * mirror lacks the master's bytes of that cluster), when it is on this storage system its volume,
-     * and whether the write path last failed to reach it (to log a failure once, not per write).
+     * else the read lease this storage system grants it, and whether the write path last failed to
+     * reach it (to log a failure once, not per write).
      */
-    public record MirrorLink(int member, VolumeAddress address, BitmapFile row, Volume local, AtomicBoolean degraded) {
-        public MirrorLink(int member, VolumeAddress address, BitmapFile row, Volume local) {
-            this(member, address, row, local, new AtomicBoolean());
+    public record MirrorLink(int member, VolumeAddress address, BitmapFile row, Volume local, GrantedLease lease,
+                             AtomicBoolean degraded) {
+        public MirrorLink {
+            if ((local == null) == (lease == null)) {
+                throw new IllegalArgumentException("mirror " + address + ": expected either its volume here or the "
+                        + "read lease granted to it on another storage system, not " + (local == null ? "neither"
+                        : "both"));
+            }
+        }
+
+        /** A mirror on this storage system. */
+        public static MirrorLink local(int member, VolumeAddress address, BitmapFile row, Volume local) {
+            return new MirrorLink(member, address, row, local, null, new AtomicBoolean());
+        }
+
+        /** A mirror on another storage system, which reads under {@code lease}. */
+        public static MirrorLink remote(int member, VolumeAddress address, BitmapFile row, GrantedLease lease) {
+            return new MirrorLink(member, address, row, null, lease, new AtomicBoolean());
         }
 
         public boolean isLocal() {
@@ -124,6 +140,20 @@ public final class MasterPair {
                 + ": expected 1.." + mirrors.size());
     }
 
+    /**
+     * Answers a mirror's lease renewal: the lease in milliseconds, 0 while withheld.
+     *
+     * @throws CfsException if the mirror is on this storage system (it needs no lease)
+     */
+    public int renewLease(int member) {
+        MirrorLink m = mirror(member);
+        if (m.isLocal()) {
+            throw new CfsException(ErrorCode.INVALID_ARGUMENT, "mirror " + m.address() + " of pair " + spec.id()
+                    + " is on the master's storage system: only a mirror on another one reads under a lease");
+        }
+        return m.lease().grant();
+    }
+
     /** The clusters any write ever touched on the master (the others hold only zeros). */
     public long writtenClusters() {
         return written.cardinality();
@@ -158,7 +188,10 @@ public final class MasterPair {
      * future completes when the write may be acknowledged: for a sync pair once every reachable
      * mirror has it, for an async pair once every mirror on another storage system has been told
      * the clusters are stale. A mirror that fails does not fail the write: its clusters stay set in
-     * the Bitmap Table and the Sync Daemon copies them when it can.
+     * the Bitmap Table and the Sync Daemon copies them when it can. A mirror on another storage
+     * system that cannot be told (or sent the copy) in time loses its read lease, and the write
+     * waits until that lease has certainly expired, so that it never serves the old bytes after
+     * the acknowledgement (see {@link GrantedLease#acknowledgeable}).
      */
     public CompletableFuture<Void> write(long offset, ByteBuf data) throws IOException {
         try {
@@ -182,7 +215,7 @@ public final class MasterPair {
     }
 
     private CompletableFuture<Void> writeAsync(long offset, ByteBuf data, long first, long count) throws IOException {
-        List<CompletableFuture<Void>> invalidations = new ArrayList<>();
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
         try (ClusterStripes.Held held = stripes.lock(first, count)) {
             for (MirrorLink m : mirrors) {
                 m.row().set(first, count);
@@ -194,27 +227,28 @@ public final class MasterPair {
             writeMaster(offset, data);
             for (MirrorLink m : mirrors) {
                 if (!m.isLocal()) {
-                    invalidations.add(invalidate(m, first, (int) count));
+                    acks.add(m.lease().acknowledgeable(invalidate(m, first, (int) count)));
                 }
             }
         }
         if (!mirrors.isEmpty()) {
             wakeSync.run();
         }
-        return CompletableFuture.allOf(invalidations.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> invalidate(MirrorLink m, long first, int count) {
+    /** Tells a mirror on another storage system that clusters are stale; completes with whether it was told. */
+    private CompletableFuture<Boolean> invalidate(MirrorLink m, long first, int count) {
         return peers.call(m.address().storage(), new InvalidateRequest(m.address().volume(), first, count), OkReply.class)
                 .handle((ok, error) -> {
                     if (error == null) {
                         reachable(m);
-                    } else {
-                        unreachable(m, "could not mark clusters " + first + ".." + (first + count - 1) + " stale", error,
-                                "writes are acknowledged; the mirror learns the stale clusters from the Bitmap Table "
-                                        + "when it reconnects");
+                        return true;
                     }
-                    return null;
+                    unreachable(m, "could not mark clusters " + first + ".." + (first + count - 1) + " stale", error,
+                            "writes are acknowledged once its read lease has expired; it learns the stale clusters "
+                                    + "from the Bitmap Table when it reconnects");
+                    return false;
                 });
     }
 
@@ -237,6 +271,7 @@ public final class MasterPair {
         BitSet[] wasSet = new BitSet[mirrors.size()];
         long[] stamps = new long[n];
         List<CompletableFuture<Boolean>> copied = new ArrayList<>();
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
         try (ClusterStripes.Held held = stripes.lock(first, count)) {
             // Write-intent: the bits are set before any copy changes, and stay set for a mirror that fails.
             for (int i = 0; i < mirrors.size(); i++) {
@@ -251,27 +286,57 @@ public final class MasterPair {
             held.startSyncWrite();
             for (int i = 0; i < mirrors.size(); i++) {
                 MirrorLink m = mirrors.get(i);
-                copied.add(m.isLocal() ? CompletableFuture.completedFuture(writeLocalMirror(m, offset, data))
-                        : copyToRemote(m, offset, data));
-            }
-        }
-        return CompletableFuture.allOf(copied.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
-            boolean degraded = false;
-            try (ClusterStripes.Held held = stripes.lock(first, count)) {
-                held.endSyncWrite();
-                for (int i = 0; i < mirrors.size(); i++) {
-                    MirrorLink m = mirrors.get(i);
-                    if (copied.get(i).join()) {
-                        clearCopied(m, first, n, wasSet[i], held, stamps);
-                    }
-                    long next = m.row().nextSetBit(first);
-                    degraded |= next >= 0 && next < first + count;
+                if (m.isLocal()) {
+                    copied.add(CompletableFuture.completedFuture(writeLocalMirror(m, offset, data)));
+                } else {
+                    CompletableFuture<Boolean> copy = copyToRemote(m, offset, data);
+                    copied.add(copy);
+                    acks.add(m.lease().acknowledgeable(copy));
                 }
             }
-            if (degraded) {
-                wakeSync.run();
+        }
+        CompletableFuture<Void> settled = CompletableFuture.allOf(copied.toArray(CompletableFuture[]::new))
+                .thenRunAsync(() -> settleSync(first, count, wasSet, stamps, copied), disk);
+        // Acknowledged once every copy has settled, or earlier once a copy still unanswered (a silent
+        // link) is covered by its mirror's expired lease: its bits stay set, the Sync Daemon copies it.
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        settled.whenComplete((v, error) -> {
+            if (error != null) {
+                ack.completeExceptionally(error);
+            } else {
+                ack.complete(null);
             }
-        }, disk);
+        });
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            if (copied.stream().anyMatch(c -> !c.isDone())) {
+                ack.complete(null);
+            }
+        });
+        return ack;
+    }
+
+    /**
+     * Once every copy of a sync write has answered: clears the bits of the mirrors that have it,
+     * and wakes the Sync Daemon for those that do not.
+     */
+    private void settleSync(long first, long count, BitSet[] wasSet, long[] stamps,
+                            List<CompletableFuture<Boolean>> copied) {
+        int n = (int) count;
+        boolean degraded = false;
+        try (ClusterStripes.Held held = stripes.lock(first, count)) {
+            held.endSyncWrite();
+            for (int i = 0; i < mirrors.size(); i++) {
+                MirrorLink m = mirrors.get(i);
+                if (copied.get(i).join()) {
+                    clearCopied(m, first, n, wasSet[i], held, stamps);
+                }
+                long next = m.row().nextSetBit(first);
+                degraded |= next >= 0 && next < first + count;
+            }
+        }
+        if (degraded) {
+            wakeSync.run();
+        }
     }
 
     /** Writes a sync copy to a mirror on this storage system; false (logged) if it failed. */
@@ -298,7 +363,8 @@ public final class MasterPair {
                         return true;
                     }
                     unreachable(m, "a copy of " + length + " bytes at offset " + offset + " failed", error,
-                            "writes are acknowledged degraded and the Sync Daemon copies them later");
+                            "writes are acknowledged degraded once its read lease has expired, and the Sync Daemon "
+                                    + "copies them later");
                     return false;
                 });
     }
@@ -433,7 +499,8 @@ public final class MasterPair {
      * scrub's repair of a mirror whose bytes differ): sets the bits as a write does (so copies in
      * flight do not clear them), makes the row durable, tells a mirror on another storage system
      * that the clusters are stale (in order with the copies on its connection; if it cannot be
-     * reached it learns them from the row when it reconnects), drops a local mirror's cached
+     * reached it loses its read lease, the future completes once that has expired, and it learns
+     * them from the row when it reconnects), drops a local mirror's cached
      * clusters and wakes the Sync Daemon to copy them from the master. Blocks on disk I/O.
      */
     public CompletableFuture<Void> markInvalid(int member, long firstCluster, int count) {
@@ -457,7 +524,7 @@ public final class MasterPair {
             if (m.isLocal()) {
                 m.local().dropCached(firstCluster, count);
             } else {
-                told = invalidate(m, firstCluster, count);
+                told = m.lease().acknowledgeable(invalidate(m, firstCluster, count));
             }
         }
         m.row().force();

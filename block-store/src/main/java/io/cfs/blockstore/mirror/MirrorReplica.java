@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * stay stale beyond the answer (they changed after it), and a cluster a master push made valid
  * here stays valid. The master's Sync Daemon pushes the rest; nothing is pulled.
  *
+ * <p>The clusters it believes valid are served from this volume only while it holds a read lease
+ * from the master's storage system ({@link HeldLease}): if the master could not tell it that
+ * clusters went stale (a partition), the master stops renewing the lease and acknowledges the
+ * write only once it has expired. Without a lease every read goes to the master, or fails at once
+ * with {@code UNAVAILABLE} (the client reads another member) if the master does not answer.
+ *
  * <p>Each stripe of clusters has a generation, bumped by every invalidation and replica write: a
  * cluster pulled from the master (see {@link #pullApply}) is only stored if its generation did not
  * move while the bytes were on their way, so an older copy never overwrites a newer one.
@@ -61,6 +67,7 @@ public final class MirrorReplica {
     private final MasterFetcher master;
     private final LongSupplier clock;
     private final FreshMarker freshMarker;
+    private final HeldLease lease;
     /** Touched only on {@link #serial}. */
     private final long[] generations = new long[STRIPES];
     /** While a fresh confirmation is asked: the clusters invalidated since. Touched only on {@link #serial}. */
@@ -96,6 +103,7 @@ public final class MirrorReplica {
         this.lastChangeNanos = clock.getAsLong();
         this.freshMarker = freshMarker;
         this.fresh = freshMarker != null && freshMarker.exists();
+        this.lease = new HeldLease(clock);
     }
 
     public PairSpec pair() {
@@ -126,6 +134,11 @@ public final class MirrorReplica {
     /** Whether the stale map has been confirmed against the master's Bitmap Table since startup. */
     public boolean confirmed() {
         return confirmed;
+    }
+
+    /** Its read lease from the master's storage system. */
+    public HeldLease lease() {
+        return lease;
     }
 
     /** When a replica write or an invalidation last arrived ({@code clock} nanos). */
@@ -237,9 +250,11 @@ public final class MirrorReplica {
     /**
      * Call before asking the master for its row of this mirror: completes, in order with the
      * replica writes and invalidations, with whether to ask as fresh; if so, from here on the
-     * clusters invalidated are remembered for {@link #applyMasterRow}.
+     * clusters invalidated are remembered for {@link #applyMasterRow}. No lease renewal may be sent
+     * from here until the row is applied.
      */
     public CompletableFuture<Boolean> beginConfirm() {
+        lease.fetchingRow();
         return CompletableFuture.supplyAsync(() -> {
             invalidatedSinceAsked = fresh ? new BitSet() : null;
             return fresh;
@@ -274,6 +289,7 @@ public final class MirrorReplica {
                 }
                 fresh = false;
                 confirmed = true;
+                lease.rowApplied();
                 return new BitSet();
             }
             stale.or(row);
@@ -283,6 +299,7 @@ public final class MirrorReplica {
                 c = end;
             }
             confirmed = true;
+            lease.rowApplied();
             BitSet orphans = stale.toBitSet();
             orphans.andNot(row);
             return orphans;
@@ -337,13 +354,19 @@ public final class MirrorReplica {
 
     /**
      * Check Invalid: reads {@code length} bytes at {@code offset}; clusters stale here (every
-     * cluster while unconfirmed) are fetched from the master, the others read from this volume
-     * through the cache (cached only while valid here). Blocks on disk I/O: call on a disk
-     * executor thread.
+     * cluster while unconfirmed or without a read lease) are fetched from the master, the others
+     * read from this volume through the cache (cached only while valid here). Without a lease from
+     * a master that does not answer, fails at once ({@code UNAVAILABLE}). Blocks on disk I/O: call
+     * on a disk executor thread.
      */
     public CompletableFuture<ByteBuf> read(ByteBufAllocator alloc, long offset, int length) throws IOException {
         volume.checkRange(offset, length);
-        boolean trusted = confirmed;
+        boolean trusted = confirmed && lease.valid();
+        if (!trusted && confirmed && lease.masterSilent()) {
+            throw new CfsException(ErrorCode.UNAVAILABLE, this + " holds no read lease: its master's storage system "
+                    + pair.master().storage() + " does not answer its renewals, so it cannot tell which clusters "
+                    + "are stale: read another member of pair " + pair.id());
+        }
         List<CheckInvalid.Run> runs = CheckInvalid.runs(offset, length, clusterSize, c -> !trusted || isStale(c));
         if (runs.size() == 1 && runs.get(0).stale()) {
             return fetch(offset, length, trusted);
@@ -381,12 +404,13 @@ public final class MirrorReplica {
     }
 
     /**
-     * Check Invalid from memory only: the bytes if the map is confirmed, no cluster of the range is
-     * stale here and every one is cached, else null. Touches no disk and no master.
+     * Check Invalid from memory only: the bytes if the map is confirmed, the read lease held, no
+     * cluster of the range is stale here and every one is cached, else null. Touches no disk and no
+     * master.
      */
     public ByteBuf readFromCache(ByteBufAllocator alloc, long offset, int length) {
         volume.checkRange(offset, length);
-        if (!confirmed) {
+        if (!confirmed || !lease.valid()) {
             return null;
         }
         long last = length == 0 ? -1 : Math.min((offset + length - 1) / clusterSize, clusters - 1);
@@ -411,6 +435,7 @@ public final class MirrorReplica {
         return master.read(pair.master(), offset, length).exceptionally(error -> {
             throw Futures.wrap(error, ErrorCode.UNAVAILABLE, "mirror " + address + " cannot serve " + length
                     + " bytes at offset " + offset + ": " + (trusted ? "they are stale here"
+                    : confirmed ? "it holds no read lease from the master"
                     : "its stale map is not yet confirmed by the master") + " and master " + pair.master()
                     + " failed");
         });

@@ -12,7 +12,10 @@ import io.cfs.topology.StorageSpec;
 import io.cfs.topology.Topology;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +63,29 @@ public final class Peers implements AutoCloseable {
         return client.call(request).thenApply(reply -> client.expect(reply, replyType));
     }
 
+    /**
+     * Whether {@code peer}'s address refuses a TCP connection now (its host answers, nothing
+     * listens): its process is not running. False if it accepts, does not answer within {@code
+     * timeoutMillis} or cannot be reached. Blocks.
+     */
+    public boolean refusesConnections(StorageId peer, int timeoutMillis) {
+        InetSocketAddress address = addressOf(peer);
+        try (Socket socket = new Socket()) {
+            socket.connect(address, timeoutMillis);
+            return false;
+        } catch (ConnectException e) {
+            // ECONNREFUSED only: "timed out", "unreachable" say nothing of the process
+            return String.valueOf(e.getMessage()).contains("Connection refused");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private InetSocketAddress addressOf(StorageId peer) {
+        StorageSpec spec = topology.storage(peer);
+        return new InetSocketAddress(spec.address().getHostString(), spec.address().getPort());
+    }
+
     private RpcClient client(StorageId peer) {
         if (closed) {
             throw new CfsException(ErrorCode.UNAVAILABLE, self + " is shutting down: not calling " + peer);
@@ -67,11 +93,8 @@ public final class Peers implements AutoCloseable {
         if (peer.equals(self)) {
             throw new IllegalArgumentException(self + " asked to call itself");
         }
-        return clients.computeIfAbsent(peer, id -> {
-            StorageSpec spec = topology.storage(id);
-            InetSocketAddress address = new InetSocketAddress(spec.address().getHostString(), spec.address().getPort());
-            return new RpcClient(self + "->" + id, address, group, credentials, timeout);
-        });
+        return clients.computeIfAbsent(peer, id -> new RpcClient(self + "->" + id, addressOf(id), group, credentials,
+                timeout));
     }
 
     @Override

@@ -1,25 +1,32 @@
 package io.cfs.blockstore.sync;
 
 import io.cfs.blockstore.mirror.Futures;
+import io.cfs.blockstore.mirror.HeldLease;
 import io.cfs.blockstore.mirror.MasterFetcher;
 import io.cfs.blockstore.mirror.MirrorReplica;
 import io.cfs.blockstore.mirror.Peers;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.message.DataReply;
+import io.cfs.protocol.message.LeaseReply;
 import io.cfs.protocol.message.MirrorBitmapRequest;
 import io.cfs.protocol.message.ReadDataRequest;
+import io.cfs.protocol.message.RenewLeaseRequest;
 import io.cfs.topology.PairId;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -42,7 +49,12 @@ import org.slf4j.LoggerFactory;
  *   <li>when clusters stay stale with no replica write or invalidation for {@code quiet},
  *       reconciles again (fetch, or, pull), so that a bit left set by a race is cleared; while
  *       such checks find nothing to pull (the master is still pushing), they back off to once a
- *       minute.
+ *       minute;
+ *   <li>renews its read lease ({@link HeldLease}) every third of {@code lease} while its stale map
+ *       is current; when the master withholds it (it could not tell the mirror of stale clusters),
+ *       fetches the row again at once, then renews. When a renewal fails while the lease is
+ *       still valid, probes whether the master's storage system refuses connections (its process
+ *       is not running): if so the lease runs on (see {@link HeldLease#masterAbsent}).
  * </ul>
  */
 public final class SyncClient implements MasterFetcher, AutoCloseable {
@@ -58,19 +70,24 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     private final Ticker ticker;
     private final long retryNanos;
     private final long quietNanos;
+    private final long renewNanos;
     private final List<Replica> replicas = new ArrayList<>();
+    private final ExecutorService probes;
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final Wakeup wakeup = new Wakeup();
     private volatile boolean closed;
     private Thread thread;
 
-    public SyncClient(String name, Peers peers, TokenBucket bucket, Ticker ticker, Duration retry, Duration quiet) {
+    public SyncClient(String name, Peers peers, TokenBucket bucket, Ticker ticker, Duration retry, Duration quiet,
+                      Duration lease) {
         this.name = name;
         this.peers = peers;
         this.bucket = bucket;
         this.ticker = ticker;
         this.retryNanos = retry.toNanos();
         this.quietNanos = quiet.toNanos();
+        this.renewNanos = lease.toNanos() / 3;
+        this.probes = Executors.newSingleThreadExecutor(new DefaultThreadFactory(name + "-probe", true));
     }
 
     @Override
@@ -118,7 +135,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         List<ReplicaProgress> out = new ArrayList<>(replicas.size());
         for (Replica s : replicas) {
             out.add(new ReplicaProgress(s.mirror.address(), s.mirror.pair().master(), s.mirror.confirmed(),
-                    s.mirror.invalidClusters(), s.bytesPulled.get()));
+                    s.mirror.invalidClusters(), s.bytesPulled.get(), s.mirror.lease().valid()));
         }
         return out;
     }
@@ -145,6 +162,14 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                     if (s.reconciling) {
                         continue;
                     }
+                    HeldLease lease = s.mirror.lease();
+                    if (lease.mayRenew()) {
+                        if (s.nextRenewal <= now) {
+                            renew(s, now);
+                        } else {
+                            waitNanos = Math.min(waitNanos, s.nextRenewal - now);
+                        }
+                    }
                     if (s.pulls != null) {
                         long delay = s.inFlight < WINDOW ? bucket.delayNanos() : 0;
                         if (delay > 0) {
@@ -154,7 +179,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                         }
                         continue;
                     }
-                    long due = !s.mirror.confirmed() ? s.nextAttempt
+                    long due = !s.mirror.confirmed() || !lease.rowCurrent() ? s.nextAttempt
                             : s.inFlight == 0 && s.mirror.staleClusters() > 0
                             ? Math.max(Math.max(s.mirror.lastChangeNanos() + quietNanos, s.lastReconcile + s.interval),
                                     s.nextAttempt)
@@ -228,6 +253,74 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
                 }));
     }
 
+    /** Sends a lease renewal; the lease counts from now, before the request leaves. */
+    private void renew(Replica s, long now) {
+        MirrorReplica m = s.mirror;
+        s.nextRenewal = now + renewNanos;
+        long sent = m.lease().renewalSent();
+        peers.call(m.pair().master().storage(), new RenewLeaseRequest(m.pair().id(), m.member()), LeaseReply.class)
+                .whenComplete((reply, error) -> {
+                    if (error != null) {
+                        m.lease().failed();
+                        probeMaster(s);
+                    } else if (reply.granted()) {
+                        m.lease().granted(sent, TimeUnit.MILLISECONDS.toNanos(reply.millis()));
+                    } else {
+                        m.lease().withheld();
+                    }
+                    post(() -> {
+                        if (error != null) {
+                            if (!s.leaseWarned) {
+                                s.leaseWarned = true;
+                                log.warn("{}: {} could not renew its read lease: {}; without it, it serves no cluster "
+                                        + "itself (logged once until renewed)", name, m, Futures.describe(error));
+                            }
+                        } else if (reply.granted()) {
+                            s.absentLogged = false;
+                            if (s.leaseWarned) {
+                                s.leaseWarned = false;
+                                log.info("{}: {} holds its read lease again", name, m);
+                            }
+                        } else {
+                            log.info("{}: {}: its master withholds the read lease (it could not tell this mirror "
+                                    + "of a write, or it restarted): fetching its Bitmap Table row again", name, m);
+                            s.nextAttempt = ticker.nanoTime();
+                        }
+                    });
+                });
+    }
+
+    /**
+     * After a failed renewal, while the lease is still valid: whether the master's storage system
+     * refuses connections (not running), in which case the lease runs on from the probe.
+     */
+    private void probeMaster(Replica s) {
+        MirrorReplica m = s.mirror;
+        if (!m.lease().valid()) {
+            return;
+        }
+        try {
+            probes.execute(() -> {
+                long sent = m.lease().probeSent();
+                boolean absent = peers.refusesConnections(m.pair().master().storage(),
+                        (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(renewNanos)))
+                        && m.lease().masterAbsent(sent);
+                if (absent) {
+                    post(() -> {
+                        if (!s.absentLogged) {
+                            s.absentLogged = true;
+                            log.warn("{}: {}: its master's storage system refuses connections (not running): no "
+                                    + "write can be acknowledged without this mirror, which keeps serving under its "
+                                    + "lease (logged once until renewed)", name, m);
+                        }
+                    });
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     /** Starts the pull of the next orphan cluster; false when there is none left. */
     private boolean pullNext(Replica s) {
         int c = s.pulls.nextSetBit(s.cursor);
@@ -262,6 +355,7 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        probes.shutdownNow();
         wake();
         if (thread != null) {
             try {
@@ -284,6 +378,9 @@ public final class SyncClient implements MasterFetcher, AutoCloseable {
         int cursor;
         int inFlight;
         boolean warned;
+        boolean leaseWarned;
+        boolean absentLogged;
+        long nextRenewal = Long.MIN_VALUE / 2;
 
         Replica(MirrorReplica mirror) {
             this.mirror = mirror;

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,7 @@ class MirrorReplicaTest {
     final BitSet masterRow = new BitSet();
     final List<Boolean> askedFresh = new ArrayList<>();
     volatile boolean masterDown;
+    final AtomicLong now = new AtomicLong(1_000_000_000L);
     MirrorReplica replica;
 
     final MasterFetcher fetcher = new MasterFetcher() {
@@ -93,7 +95,15 @@ class MirrorReplicaTest {
         PairSpec pair = new PairSpec(new PairId("p"), PairMode.ASYNC, VolumeAddress.parse("ss1:v"),
                 List.of(VolumeAddress.parse("ss2:m")));
         return new MirrorReplica(pair, 1, volume, stale, fresh, CLUSTER, CLUSTER * CLUSTERS, disk, fetcher,
-                System::nanoTime);
+                now::get);
+    }
+
+    static final long LEASE = TimeUnit.SECONDS.toNanos(3);
+
+    /** Renews the read lease as the Sync Client does; the master grants it. */
+    void leased() {
+        long sent = replica.lease().renewalSent();
+        replica.lease().granted(sent, LEASE);
     }
 
     @AfterEach
@@ -145,6 +155,7 @@ class MirrorReplicaTest {
         assertTrue(orphans.isEmpty());
         assertTrue(replica.confirmed());
         assertEquals(1, replica.invalidClusters());
+        leased();
         byte[] got = read(CLUSTER, 3 * CLUSTER); // clusters 1 (local zeros), 2 (master), 3 (local zeros)
         byte[] expected = new byte[3 * CLUSTER];
         Arrays.fill(expected, CLUSTER, 2 * CLUSTER, (byte) 7);
@@ -156,6 +167,52 @@ class MirrorReplicaTest {
         assertArrayEquals(new byte[CLUSTER], read(5 * CLUSTER, CLUSTER), "valid clusters need no master");
         ExecutionException e = assertThrows(ExecutionException.class, () -> read(2 * CLUSTER + 5, 10));
         assertTrue(Futures.unwrap(e).getMessage().contains("stale here"), e.getMessage());
+    }
+
+    @Test
+    void validClustersAreServedHereOnlyUnderALease() throws Exception {
+        Arrays.fill(master, 0, CLUSTER, (byte) 9); // written on the master; the invalidation never arrived
+        replica.applyMasterRow(new BitSet()).get();
+        assertArrayEquals(Arrays.copyOfRange(master, 0, 10), read(0, 10), "confirmed, no lease yet: from the master");
+        assertEquals(1, masterReads.size());
+        assertEquals(null, replica.readFromCache(PooledByteBufAllocator.DEFAULT, 0, 10), "no lease: not from memory");
+
+        long sent = replica.lease().renewalSent();
+        now.addAndGet(TimeUnit.SECONDS.toNanos(1)); // the grant takes a second to arrive
+        replica.lease().granted(sent, LEASE);
+        assertArrayEquals(new byte[10], read(0, 10), "under the lease the mirror trusts its map");
+        assertEquals(1, masterReads.size());
+
+        now.addAndGet(LEASE - TimeUnit.SECONDS.toNanos(1) - 1); // 1 ns before the lease ends, counted from the send
+        assertTrue(replica.lease().valid());
+        now.addAndGet(1);
+        assertFalse(replica.lease().valid(), "the lease runs from when the renewal was sent, not from its answer");
+        assertArrayEquals(Arrays.copyOfRange(master, 0, 10), read(0, 10), "expired, master answers: from the master");
+        assertEquals(2, masterReads.size());
+
+        // A renewal the master does not answer: the mirror fails at once, the client reads another member.
+        replica.lease().renewalSent();
+        replica.lease().failed();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> read(0, 10));
+        CfsException c = (CfsException) Futures.unwrap(e).getCause(); // thrown by read itself, at once
+        assertEquals(ErrorCode.UNAVAILABLE, c.code());
+        assertTrue(c.getMessage().contains("holds no read lease") && c.getMessage().contains("ss1"), c.getMessage());
+        assertEquals(2, masterReads.size(), "not even tried: the master does not answer");
+
+        // Withheld: the row is fetched again before any renewal, then the lease is granted again.
+        assertTrue(replica.lease().mayRenew());
+        replica.lease().renewalSent();
+        replica.lease().withheld();
+        assertFalse(replica.lease().mayRenew());
+        assertThrows(IllegalStateException.class, () -> replica.lease().renewalSent());
+        assertArrayEquals(Arrays.copyOfRange(master, 0, 10), read(0, 10), "withheld: from the master (it answers)");
+        assertFalse(replica.beginConfirm().get());
+        assertFalse(replica.lease().mayRenew(), "not while the row is being fetched");
+        masterRow.set(0); // the cluster whose invalidation failed
+        replica.applyMasterRow(masterRow).get();
+        leased();
+        assertArrayEquals(Arrays.copyOfRange(master, 0, 10), read(0, 10), "stale per the row: from the master");
+        assertArrayEquals(new byte[10], read(CLUSTER, 10), "a valid cluster from here again");
     }
 
     @Test
@@ -246,6 +303,7 @@ class MirrorReplicaTest {
         expected.set(5, 7); // marked by the master, not yet pushed
         expected.set(9); // invalidated after the request
         assertEquals(expected, stale.toBitSet(), "1 and 3 pushed, 10 pushed after its invalidation, the rest zero");
+        leased();
         assertArrayEquals(new byte[CLUSTER], read(0, CLUSTER), "an unwritten cluster is served here: zeros");
         assertEquals(0, masterReads.size());
         assertArrayEquals(Arrays.copyOfRange(master, 5 * CLUSTER, 6 * CLUSTER), read(5 * CLUSTER, CLUSTER));

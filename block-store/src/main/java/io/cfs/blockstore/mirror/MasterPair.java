@@ -282,6 +282,13 @@ public final class MasterPair {
             for (int c = 0; c < n; c++) {
                 stamps[c] = held.writes(first + c);
             }
+            // The copies to other storage systems go out first and travel while the master is written
+            // (the bits say the mirrors lack these clusters until the copies settle; if the master's
+            // write fails, they stay set and the Sync Daemon copies what the master holds).
+            List<CompletableFuture<Boolean>> remote = new ArrayList<>();
+            for (MirrorLink m : mirrors) {
+                remote.add(m.isLocal() ? null : copyToRemote(m, offset, data));
+            }
             writeMaster(offset, data);
             held.startSyncWrite();
             for (int i = 0; i < mirrors.size(); i++) {
@@ -289,9 +296,8 @@ public final class MasterPair {
                 if (m.isLocal()) {
                     copied.add(CompletableFuture.completedFuture(writeLocalMirror(m, offset, data)));
                 } else {
-                    CompletableFuture<Boolean> copy = copyToRemote(m, offset, data);
-                    copied.add(copy);
-                    acks.add(m.lease().acknowledgeable(copy));
+                    copied.add(remote.get(i));
+                    acks.add(m.lease().acknowledgeable(remote.get(i)));
                 }
             }
         }

@@ -68,9 +68,16 @@ final class TestCluster implements AutoCloseable {
         this.topology = Topology.load(file);
     }
 
+    /** Ports given out in this JVM: the kernel may offer a just-closed port again, and each part needs its own. */
+    private static final java.util.Set<Integer> GIVEN_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 

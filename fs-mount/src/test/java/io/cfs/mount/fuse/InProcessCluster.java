@@ -51,8 +51,14 @@ final class InProcessCluster implements AutoCloseable {
     final Topology topology;
     final ClusterCredentials credentials;
     private final MetadataOptions metaOptions = MetadataOptions.defaults();
+    /**
+     * A mirror read lease well within the request timeout: a write that cannot tell a stopped mirror
+     * its clusters went stale is held until the mirror's lease has expired (the default 3 s would
+     * outlast the clients' 2 s).
+     */
     private final BlockStoreOptions storeOptions = BlockStoreOptions.defaults()
-            .withPeerTimeout(TIMEOUT).withCacheBytes(8 << 20).withHeartbeat(Duration.ofMillis(500));
+            .withPeerTimeout(TIMEOUT).withCacheBytes(8 << 20).withHeartbeat(Duration.ofMillis(500))
+            .withMirrorLease(Duration.ofMillis(600));
     private MetadataServer meta;
     private final Map<String, BlockStore> stores = new LinkedHashMap<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
@@ -103,9 +109,16 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Ports given out in this JVM: the kernel may offer a just-closed port again, and each part needs its own. */
+    private static final java.util.Set<Integer> GIVEN_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 

@@ -592,12 +592,16 @@ public final class CfsClient implements AutoCloseable {
             long at = offset + done;
             long start = at - at % chunkSize;
             int length = (int) Math.min(chunkSize, size - start);
-            boolean had = chunks.has(start, generation);
             // a sequential reader gets whole chunks, kept for the file's other readers; a random one
             // uses a chunk that is there, else fetches just what it asked for
+            boolean[] fetched = {false};
             ReadAhead.Chunk c = sequential
-                    ? chunks.getOrFetch(start, length, generation, chunkCapacity(h), s -> fetchAsync(h, s, length))
+                    ? chunks.getOrFetch(start, length, generation, chunkCapacity(h), s -> {
+                        fetched[0] = true;
+                        return fetchAsync(h, s, length);
+                    })
                     : chunks.get(start, generation);
+            boolean had = c != null && !fetched[0]; // there before this read: fetched ahead, or by another handle
             ByteBuf bytes = null;
             if (c != null) {
                 boolean arrived = c.bytes.isDone();

@@ -51,12 +51,6 @@ final class ReadAhead {
         return c;
     }
 
-    /** Whether a chunk starting at {@code offset} for {@code generation} is here (on its way or arrived). */
-    synchronized boolean has(long offset, long generation) {
-        Chunk c = chunks.get(offset);
-        return c != null && c.generation == generation;
-    }
-
     /**
      * The chunk starting at {@code offset} for {@code generation}; if there is none, one made by
      * {@code fetch} (called under this object's monitor: it must only start the fetch), evicting
@@ -109,10 +103,6 @@ final class ReadAhead {
     synchronized void clear() {
         chunks.values().forEach(this::evict);
         chunks.clear();
-    }
-
-    synchronized int size() {
-        return chunks.size();
     }
 
     private void evict(Chunk c) {

@@ -29,11 +29,7 @@ while [ $# -gt 0 ]; do
     *) echo "bench.sh balance: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-bench_deps
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-out="$dir/results/balance-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
+bench_start balance
 trap bench_down EXIT
 bench_topology "$out/topology.conf" \
   "pair     m0 mode=sync master=ss1:m0" \

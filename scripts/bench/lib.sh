@@ -11,6 +11,16 @@ bench_deps() { # what the video, balance and memory benchmarks run besides the c
   command -v python3 >/dev/null 2>&1 || cfs_apt_install python3-minimal
 }
 
+# bench_start NAME: installs what is missing, makes $dir absolute and creates the run's results
+# folder $out (DIR/results/NAME-TIME); the caller sets its EXIT trap (bench_down at least).
+bench_start() {
+  bench_deps
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  out="$dir/results/$1-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$out"
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -27,11 +27,7 @@ while [ $# -gt 0 ]; do
     *) echo "bench.sh memory: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-bench_deps
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-out="$dir/results/memory-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
+bench_start memory
 sampler=""
 stop_all() { [ -z "$sampler" ] || kill "$sampler" 2>/dev/null || true; bench_down; }
 trap stop_all EXIT

@@ -29,11 +29,7 @@ while [ $# -gt 0 ]; do
     *) echo "bench.sh video: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-bench_deps
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-out="$dir/results/video-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
+bench_start video
 trap bench_down EXIT
 bench_default_topology "$out/topology.conf"
 bench_up "$dir" "$out/topology.conf"

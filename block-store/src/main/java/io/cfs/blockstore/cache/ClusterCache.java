@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * if no invalidation of that cluster happened since the fill took the cluster's generation (before
  * reading) and the cluster is still valid for that volume: both are checked atomically with the
  * insertion into the index, so a fill racing a write can never leave the older bytes behind.
+ * An invalidation of a few clusters bumps their generations and then removes each key, which waits
+ * for a fill inserting that key. One of a range wider than the generations bumps them all and then
+ * walks the index; a walk does not see an entry whose insertion is still running, so fills insert
+ * under the shared side of {@link #publishing} and the wide invalidation bumps the generations
+ * under its exclusive side: a fill that checked the old generation has finished inserting before
+ * the walk begins, and the walk removes what it inserted.
  *
  * <h2>Off the heap</h2>
  * The bytes live in native (direct) memory, not in the Java heap: a sequential read of a big
@@ -149,6 +155,8 @@ public final class ClusterCache implements AutoCloseable {
     private final Slot[] slots;
     private final ConcurrentHashMap<Key, Slot> index = new ConcurrentHashMap<>();
     private final AtomicLongArray generations = new AtomicLongArray(STRIPES);
+    /** Shared by fills while they check a generation and insert; exclusive while every generation is bumped. */
+    private final StampedLock publishing = new StampedLock();
     private final FrequencySketch frequencies;
     private final ReentrantLock allocation = new ReentrantLock();
     /** Guarded by {@link #allocation}. */
@@ -320,9 +328,14 @@ public final class ClusterCache implements AutoCloseable {
             try {
                 reader.read(slot.memory.nioBuffer(slot.offset, length));
                 slot.memory.getBytes(slot.offset + from, dst, dstIndex, n);
-                cached = index.compute(new Key(volume, cluster), (k, old) -> old != null ? old
-                        : generations.get(stripe) == generation && valid.test(cluster) ? slot.publish(k, length)
-                        : null) == slot;
+                long shared = publishing.readLock();
+                try {
+                    cached = index.compute(new Key(volume, cluster), (k, old) -> old != null ? old
+                            : generations.get(stripe) == generation && valid.test(cluster) ? slot.publish(k, length)
+                            : null) == slot;
+                } finally {
+                    publishing.unlockRead(shared);
+                }
                 if (cached) {
                     cachedSlots.incrementAndGet();
                 }
@@ -438,8 +451,13 @@ public final class ClusterCache implements AutoCloseable {
             return;
         }
         if (count > STRIPES) {
-            for (int s = 0; s < STRIPES; s++) {
-                generations.incrementAndGet(s);
+            long exclusive = publishing.writeLock();
+            try {
+                for (int s = 0; s < STRIPES; s++) {
+                    generations.incrementAndGet(s);
+                }
+            } finally {
+                publishing.unlockWrite(exclusive);
             }
             long end = first + count;
             for (Map.Entry<Key, Slot> e : index.entrySet()) {

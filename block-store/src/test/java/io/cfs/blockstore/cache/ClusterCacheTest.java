@@ -89,6 +89,53 @@ class ClusterCacheTest {
         }
     }
 
+    /**
+     * A wide invalidation walks the index; it must not pass by a fill that checked the old
+     * generation and is still inserting (CI once served a version older than the last write).
+     * The fill is held inside its insertion, after the generation check, by its validity check.
+     */
+    @Test
+    void aWideInvalidationWaitsForAFillStillInsertingWhatItRead() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        CountDownLatch inserting = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        try (ClusterCache cache = new ClusterCache(1 << 20, CLUSTER)) {
+            Future<byte[]> filling = threads.submit(() -> fill(cache, V, 6, bytes(1), c -> {
+                inserting.countDown();
+                await(letGo);
+                return true;
+            }));
+            assertTrue(inserting.await(10, TimeUnit.SECONDS));
+            Thread[] invalidator = new Thread[1];
+            Future<?> invalidating = threads.submit(() -> {
+                invalidator[0] = Thread.currentThread();
+                cache.invalidate(V, 0, 5000); // the write of cluster 6 is on the disk
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!invalidating.isDone() && (invalidator[0] == null || invalidator[0].getState() != Thread.State.WAITING)
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            letGo.countDown();
+            invalidating.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(bytes(1), filling.get(10, TimeUnit.SECONDS));
+            assertFalse(cache.contains(V, 6), "the bytes read before the write must not stay cached");
+            cache.checkSlots();
+        } finally {
+            letGo.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void aPartOfAClusterIsServedAndTheShortLastClusterAtItsLength() throws Exception {
         try (ClusterCache cache = new ClusterCache(1 << 20, CLUSTER)) {

@@ -47,9 +47,10 @@ public final class MountMain implements Callable<Integer> {
             description = "longest wait for any daemon before a call fails with EIO")
     long timeoutSeconds;
 
-    @Option(names = "--attr-cache", defaultValue = "1", paramLabel = "SECONDS",
-            description = "how long a stat may show attributes this host fetched before asking again (0: always ask);"
-                    + " this host's own changes show at once, and an open always asks")
+    @Option(names = "--attr-cache", defaultValue = "60", paramLabel = "SECONDS",
+            description = "how long this host keeps names and attributes the metadata server gave it, at most"
+                    + " (the server tells it of every change of them at once, whichever host made it; 0: keep none,"
+                    + " ask every time)")
     double attrCacheSeconds;
 
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",", showDefaultValue = CommandLine.Help.Visibility.NEVER,
@@ -114,7 +115,7 @@ public final class MountMain implements Callable<Integer> {
             return 1;
         }
         ClientOptions clientOptions = new ClientOptions(Duration.ofSeconds(timeoutSeconds),
-                ClientOptions.DEFAULTS.writeBuffer(), ClientOptions.DEFAULTS.readAhead(), ClientOptions.DEFAULTS.entryTtl(),
+                ClientOptions.DEFAULTS.writeBuffer(), ClientOptions.DEFAULTS.readAhead(),
                 Duration.ofMillis(Math.round(attrCacheSeconds * 1000)));
         CfsClient client = new CfsClient(topology, credentials, clientOptions, Clock.systemUTC(), id);
         try {

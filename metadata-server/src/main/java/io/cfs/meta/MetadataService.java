@@ -1,6 +1,7 @@
 package io.cfs.meta;
 
 import io.cfs.meta.allocation.VolumeSpace;
+import io.cfs.meta.coherence.CacheWatchers;
 import io.cfs.meta.journal.GroupCommitLog;
 import io.cfs.meta.journal.Journal;
 import io.cfs.meta.namespace.Names;
@@ -55,6 +56,7 @@ import io.cfs.protocol.message.StorageHeartbeatRequest;
 import io.cfs.protocol.message.SymlinkRequest;
 import io.cfs.protocol.message.SyncRequest;
 import io.cfs.protocol.rpc.RequestHandler;
+import io.cfs.protocol.rpc.RpcServer;
 import io.cfs.topology.PairId;
 import io.cfs.topology.PairSpec;
 import io.cfs.topology.StorageId;
@@ -63,6 +65,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -125,6 +128,9 @@ final class MetadataService implements RequestHandler, AutoCloseable {
     private final UsageTable usage;
     private final StorageSystems storages;
     private final Sessions<Channel> sessions;
+    /** Which connections cached which attributes and names: told when they change. */
+    private final CacheWatchers<Channel> watchers = new CacheWatchers<>(MAX_WATCHES,
+            RpcServer::push);
     private final OpenFiles<Sessions.Session<Channel>> openFiles =
             new OpenFiles<>(ThreadLocalRandom.current().nextLong(1, 1L << 62));
     private final GroupCommitLog<Pending> journal;
@@ -133,6 +139,13 @@ final class MetadataService implements RequestHandler, AutoCloseable {
     private final ScheduledExecutorService checker;
 
     /** A mutation waiting for the journal: its operation, how to answer once applied, and the answer. */
+    /**
+     * The most inodes and directories one connection is watched for: about what a client caches
+     * (100,000 attributes and as many names); past it the client is told to forget everything.
+     */
+    static final int MAX_WATCHES = 250_000;
+    private static final AttributeKey<Boolean> WATCHED = AttributeKey.valueOf("cfs.watched");
+
     private record Pending(Operation operation, Function<Outcome, Message> reply, CompletableFuture<Message> answer)
             implements GroupCommitLog.Entry {}
 
@@ -234,10 +247,10 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         if (request instanceof LookupRequest r) {
             return read(() -> {
                 Names.check(r.name());
-                return new AttrReply(namespace.lookup(r.parent(), r.name()));
+                return new AttrReply(named(channel, r.parent(), namespace.lookup(r.parent(), r.name())));
             });
         } else if (request instanceof GetAttrRequest r) {
-            return read(() -> new AttrReply(namespace.attr(r.inode())));
+            return read(() -> new AttrReply(given(channel, namespace.attr(r.inode()))));
         } else if (request instanceof ReadDirRequest r) {
             return read(() -> readDir(r));
         } else if (request instanceof StatFsRequest) {
@@ -258,24 +271,28 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         } else if (request instanceof StatusRequest) {
             return read(this::status);
         } else if (request instanceof MakeDirRequest r) {
-            return write(() -> submit(planner.makeDir(r.parent(), r.name(), r.mode(), r.uid(), r.gid()), this::attrReply));
+            return write(() -> submit(planner.makeDir(r.parent(), r.name(), r.mode(), r.uid(), r.gid()),
+                    namedReply(channel, r.parent())));
         } else if (request instanceof CreateFileRequest r) {
             return write(() -> planner.createFile(r.parent(), r.name(), r.mode(), r.uid(), r.gid(), r.exclusive())
-                    .map(op -> submit(op, this::attrReply))
-                    .orElseGet(() -> answered(new AttrReply(namespace.lookup(r.parent(), r.name())))));
+                    .map(op -> submit(op, namedReply(channel, r.parent())))
+                    .orElseGet(() -> answered(new AttrReply(named(channel, r.parent(),
+                            namespace.lookup(r.parent(), r.name()))))));
         } else if (request instanceof CreateOpenRequest r) {
             return write(() -> planner.createFile(r.parent(), r.name(), r.mode(), r.uid(), r.gid(), r.exclusive())
-                    .map(op -> submit(op, created -> openNow(channel, created.inode(), r.write())))
-                    .orElseGet(() -> answered(openNow(channel, namespace.lookup(r.parent(), r.name()).inode(),
-                            r.write()))));
+                    .map(op -> submit(op, created -> namedOpen(channel, r.parent(),
+                            openNow(channel, created.inode(), r.write()))))
+                    .orElseGet(() -> answered(namedOpen(channel, r.parent(),
+                            openNow(channel, namespace.lookup(r.parent(), r.name()).inode(), r.write())))));
         } else if (request instanceof SymlinkRequest r) {
             return write(() -> submit(planner.symlink(r.parent(), r.name(), r.target(), r.uid(), r.gid()),
-                    this::attrReply));
+                    namedReply(channel, r.parent())));
         } else if (request instanceof LinkRequest r) {
-            return write(() -> submit(planner.link(r.inode(), r.newParent(), r.newName()), this::attrReply));
+            return write(() -> submit(planner.link(r.inode(), r.newParent(), r.newName()),
+                    namedReply(channel, r.newParent())));
         } else if (request instanceof MakeNodeRequest r) {
             return write(() -> submit(planner.makeNode(r.parent(), r.name(), r.type(), r.mode(), r.rdev(), r.uid(),
-                    r.gid()), this::attrReply));
+                    r.gid()), namedReply(channel, r.parent())));
         } else if (request instanceof RemoveRequest r) {
             return write(() -> submit(planner.remove(r.parent(), r.name(), r.directory()), o -> new OkReply()));
         } else if (request instanceof RenameRequest r) {
@@ -285,12 +302,12 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         } else if (request instanceof SetAttrRequest r) {
             return write(() -> planner.setAttr(r.inode(), r.valid(), r.mode(), r.uid(), r.gid(), r.size(), r.atime(),
                             r.mtime())
-                    .map(op -> submit(op, this::attrReply))
-                    .orElseGet(() -> answered(new AttrReply(namespace.attr(r.inode())))));
+                    .map(op -> submit(op, attrReply(channel)))
+                    .orElseGet(() -> answered(new AttrReply(given(channel, namespace.attr(r.inode()))))));
         } else if (request instanceof SetPairRequest r) {
             return write(() -> submit(planner.setPair(r.inode(), r.pair()), o -> new OkReply()));
         } else if (request instanceof OpenRequest r) {
-            return write(() -> answered(openNow(channel, r.inode(), r.write())));
+            return write(() -> answered(givenOpen(channel, openNow(channel, r.inode(), r.write()))));
         } else if (request instanceof AllocateRequest r) {
             return write(() -> {
                 long inode = writable(channel, r.handle()).inode();
@@ -300,7 +317,7 @@ final class MetadataService implements RequestHandler, AutoCloseable {
             });
         } else if (request instanceof CommitWriteRequest r) {
             return write(() -> submit(planner.commitWrite(writable(channel, r.handle()).inode(), r.size(), r.mtime()),
-                    this::attrReply));
+                    attrReply(channel)));
         } else if (request instanceof CloseRequest r) {
             return write(() -> {
                 release(openFiles.close(owner(channel, r.handle()), r.handle()));
@@ -330,8 +347,40 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         return new ReadDirReply(page.entries(), page.more());
     }
 
-    private Message attrReply(Outcome outcome) {
-        return new AttrReply(namespace.attr(outcome.inode()));
+    /** The reply to a change of an inode: its attributes, which {@code channel} now watches. */
+    private Function<Outcome, Message> attrReply(Channel channel) {
+        return outcome -> new AttrReply(given(channel, namespace.attr(outcome.inode())));
+    }
+
+    /** The reply to a new name in {@code dir}: the attributes of what it names, both watched by {@code channel}. */
+    private Function<Outcome, Message> namedReply(Channel channel, long dir) {
+        return outcome -> new AttrReply(named(channel, dir, namespace.attr(outcome.inode())));
+    }
+
+    /** Attributes given to a client: it may cache them until told otherwise. Under the lock. */
+    private FileAttr given(Channel channel, FileAttr attr) {
+        if (channel.attr(WATCHED).setIfAbsent(Boolean.TRUE) == null) {
+            channel.closeFuture().addListener(f -> watchers.forget(channel));
+        }
+        watchers.watchAttr(channel, attr.inode());
+        return attr;
+    }
+
+    /** A name in {@code dir} and the attributes of what it names, given to a client. Under the lock. */
+    private FileAttr named(Channel channel, long dir, FileAttr attr) {
+        given(channel, attr);
+        watchers.watchDir(channel, dir);
+        return attr;
+    }
+
+    private OpenReply givenOpen(Channel channel, OpenReply reply) {
+        given(channel, reply.attr());
+        return reply;
+    }
+
+    private OpenReply namedOpen(Channel channel, long dir, OpenReply reply) {
+        named(channel, dir, reply.attr());
+        return reply;
     }
 
     /**
@@ -613,15 +662,56 @@ final class MetadataService implements RequestHandler, AutoCloseable {
         @Override
         public void durable(List<Pending> batch) {
             List<Runnable> answers = new ArrayList<>(batch.size());
+            CacheWatchers.Changes changes = new CacheWatchers.Changes();
             lock.writeLock().lock();
             try {
                 for (Pending p : batch) {
+                    touched(p.operation(), changes);
                     answers.add(apply(p));
                 }
+                // before the answers: a client learns of the change before it hears it is done
+                watchers.publish(changes, inode -> namespace.exists(inode) ? namespace.attr(inode) : null);
             } finally {
                 lock.writeLock().unlock();
             }
             answers.forEach(Runnable::run);
+        }
+
+        /** What {@code op} will change that clients may have cached; called before it is applied. */
+        private void touched(Operation op, CacheWatchers.Changes changes) {
+            if (op instanceof Operation.MakeDir o) {
+                changes.inode(o.parent());
+            } else if (op instanceof Operation.CreateFile o) {
+                changes.inode(o.parent());
+            } else if (op instanceof Operation.Symlink o) {
+                changes.inode(o.parent());
+            } else if (op instanceof Operation.MakeNode o) {
+                changes.inode(o.parent());
+            } else if (op instanceof Operation.Link o) {
+                changes.inode(o.inode()).inode(o.newParent());
+            } else if (op instanceof Operation.Remove o) {
+                changes.entry(o.parent(), o.name()).inode(o.parent());
+                namedInode(o.parent(), o.name()).ifPresent(changes::inode);
+            } else if (op instanceof Operation.Rename o) {
+                changes.entry(o.srcParent(), o.srcName()).entry(o.dstParent(), o.dstName())
+                        .inode(o.srcParent()).inode(o.dstParent());
+                namedInode(o.srcParent(), o.srcName()).ifPresent(changes::inode);
+                namedInode(o.dstParent(), o.dstName()).ifPresent(changes::inode);
+            } else if (op instanceof Operation.SetAttr o) {
+                changes.inode(o.inode());
+            } else if (op instanceof Operation.CommitWrite o) {
+                changes.inode(o.inode());
+            } else if (op instanceof Operation.FreeOrphan o) {
+                changes.inode(o.inode());
+            } // SetPair and Allocate change no attribute a client sees
+        }
+
+        private java.util.OptionalLong namedInode(long dir, String name) {
+            try {
+                return java.util.OptionalLong.of(namespace.lookup(dir, name).inode());
+            } catch (CfsException e) { // the operation will fail as well
+                return java.util.OptionalLong.empty();
+            }
         }
 
         private Runnable apply(Pending p) {

@@ -46,6 +46,7 @@ public enum Opcode {
     SESSION(0x0121, SessionReply::decode),
     KEEP_ALIVE(0x0122, KeepAliveRequest::decode),
     SYNC(0x0123, SyncRequest::decode),
+    CACHE_NOTICE(0x0124, CacheNotice::decode),
     STORAGE_HEARTBEAT(0x0130, StorageHeartbeatRequest::decode),
     // Administration (the cfs status, locate, set-pair and scrub commands): 0x04xx
     STATUS(0x0401, StatusRequest::decode),

@@ -277,6 +277,25 @@ public final class Samples {
         });
         add(Opcode.KEEP_ALIVE, 47, () -> new KeepAliveRequest(5), b -> b.writeLong(5));
         add(Opcode.SYNC, 147, SyncRequest::new, b -> {});
+        add(Opcode.CACHE_NOTICE, CacheNotice.PUSH_ID, () -> new CacheNotice(List.of(ATTR, FIFO), List.of(12L),
+                List.of(new CacheNotice.Entry(1, "a.mp4"), new CacheNotice.Entry(5, "ℓink"))), b -> {
+            b.writeInt(2);
+            attr(b, ATTR);
+            attr(b, FIFO);
+            b.writeInt(1);
+            b.writeLong(12);
+            b.writeInt(2);
+            b.writeLong(1);
+            str(b, "a.mp4");
+            b.writeLong(5);
+            str(b, "ℓink");
+        });
+        add(Opcode.CACHE_NOTICE, CacheNotice.PUSH_ID, CacheNotice::everything, b -> {
+            b.writeInt(0);
+            b.writeInt(1);
+            b.writeLong(CacheNotice.EVERYTHING);
+            b.writeInt(0);
+        });
         add(Opcode.STORAGE_HEARTBEAT, 48, () -> new StorageHeartbeatRequest(new StorageId("ss2"), 10, 20, 1L << 30,
                 List.of(new MirrorStatus(P1, 1, 17, 1L << 20, 5000), new MirrorStatus(P2, 2, 0, 0, 0))), b -> {
             str(b, "ss2");

@@ -7,6 +7,7 @@ import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.MessageCodec;
 import io.cfs.protocol.message.AllocateRequest;
 import io.cfs.protocol.message.AttrReply;
+import io.cfs.protocol.message.CacheNotice;
 import io.cfs.protocol.message.CloseRequest;
 import io.cfs.protocol.message.CommitWriteRequest;
 import io.cfs.protocol.message.CreateFileRequest;
@@ -54,6 +55,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +98,11 @@ public final class CfsClient implements AutoCloseable {
     static final int MAX_PREFETCH_WINDOW = 4;
     /** Bytes of read-ahead chunks on their way for the whole host beyond which readers get only their next one. */
     static final long PREFETCH_BUDGET = 64L << 20;
+    /**
+     * How long after the last frame from the metadata server the cached names and attributes are
+     * answered: how stale a stat here can be if the connection was cut without a word.
+     */
+    static final Duration METADATA_TRUST = Duration.ofSeconds(1);
 
     private final Topology topology;
     private final ClientOptions options;
@@ -104,10 +111,8 @@ public final class CfsClient implements AutoCloseable {
     private final RpcClient meta;
     private final BlockIo blocks;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-    /** Path to inode; bounded and short-lived, since other hosts change the namespace too. */
-    private final Cache<String, Long> inodes;
-    /** Inode to attributes as the server last gave them; bounded and short-lived (see the class comment). */
-    private final Cache<Long, FileAttr> attrs;
+    /** Names and attributes as the metadata server gave them, kept coherent by its notices. */
+    private final MetadataCache cache;
     /** The File Management Table: handle to open. Bounded by the kernel's open files. */
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     /** Open inodes on this host. Bounded by the handles. */
@@ -147,16 +152,39 @@ public final class CfsClient implements AutoCloseable {
         this.meta = new RpcClient("client->meta", topology.metadata().address(), group, credentials,
                 options.requestTimeout());
         this.blocks = new BlockIo(topology, group, credentials, options.requestTimeout());
-        this.inodes = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.entryTtl()).build();
-        this.attrs = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(options.attrTtl())
-                .ticker(() -> clock.millis() * 1_000_000L).build();
+        this.cache = new MetadataCache(options.attrTtl(), 100_000, METADATA_TRUST, () -> clock.millis() * 1_000_000L);
         this.keepAlive = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cfs-keepalive");
             t.setDaemon(true);
             return t;
         });
+        meta.pushes(new RpcClient.PushListener() {
+            @Override
+            public void pushed(Message message, boolean current) {
+                if (message instanceof CacheNotice n) {
+                    cache.apply(n, current);
+                } else {
+                    log.warn("the metadata server sent {} unasked: ignored", message.opcode());
+                }
+            }
+
+            @Override
+            public void heard() {
+                cache.heard();
+            }
+
+            @Override
+            public void disconnected() {
+                cache.forgetAll();
+            }
+        });
         // every connection to the metadata server, first or after a reconnect, resumes our session
-        meta.greeting(() -> new OpenSessionRequest(clientId, session),
+        // A new connection carries the notices of what is given on it from now on, in order with its
+        // replies; what the old one gave is forgotten, or a notice on it could come after a reply here.
+        meta.greeting(() -> {
+                    cache.forgetAll();
+                    return new OpenSessionRequest(clientId, session);
+                },
                 reply -> reply.whenComplete((r, e) -> {
                     if (r instanceof SessionReply s) {
                         onSession(s);
@@ -240,34 +268,33 @@ public final class CfsClient implements AutoCloseable {
     // ---------------------------------------------------------------- namespace
 
     public FileAttr getattr(String path) {
-        Long inode = path.equals("/") ? Long.valueOf(ROOT) : inodes.getIfPresent(path);
-        FileAttr attr = inode == null ? null : attrs.getIfPresent(inode);
-        if (attr == null) {
-            attr = path.equals("/") ? cached(call(new GetAttrRequest(ROOT), AttrReply.class).attr()) : lookup(path);
+        if (path.equals("/")) {
+            return withLocalSize(attr(ROOT));
         }
-        return withLocalSize(attr);
+        long dir = resolve(parent(path));
+        Long inode = cache.inode(dir, name(path));
+        FileAttr attr = inode == null ? null : cache.attr(inode);
+        return withLocalSize(attr != null ? attr : lookup(dir, name(path)));
     }
 
     public FileAttr getattr(long handle) {
-        long inode = handle(handle).file.inode;
-        FileAttr attr = attrs.getIfPresent(inode);
-        return withLocalSize(attr != null ? attr : cached(call(new GetAttrRequest(inode), AttrReply.class).attr()));
+        return withLocalSize(attr(handle(handle).file.inode));
     }
 
-    /** Remembers attributes the server just gave; returns them. */
-    private FileAttr cached(FileAttr attr) {
-        attrs.put(attr.inode(), attr);
-        return attr;
-    }
-
-    /** Forgets the attributes of the directory holding {@code path} (its times and link count change). */
-    private void parentChanged(String path) {
-        Long dir = parent(path).equals("/") ? Long.valueOf(ROOT) : inodes.getIfPresent(parent(path));
-        if (dir != null) {
-            attrs.invalidate(dir);
-        } else {
-            attrs.invalidateAll();
+    /** The attributes of an inode: cached, or asked. */
+    private FileAttr attr(long inode) {
+        FileAttr attr = cache.attr(inode);
+        if (attr != null) {
+            return attr;
         }
+        long mark = cache.mark();
+        return cache.attr(call(new GetAttrRequest(inode), AttrReply.class).attr(), mark);
+    }
+
+    /** Keeps a new name and the attributes of what it names, which the server answered to a request sent after {@code mark}. */
+    private FileAttr named(long dir, String name, FileAttr attr, long mark) {
+        cache.name(dir, name, attr.inode(), mark);
+        return cache.attr(attr, mark);
     }
 
     public List<DirEntry> readdir(String path) {
@@ -285,19 +312,17 @@ public final class CfsClient implements AutoCloseable {
     }
 
     public FileAttr mkdir(String path, int mode, int uid, int gid) {
-        FileAttr attr = call(new MakeDirRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid),
-                AttrReply.class).attr();
-        inodes.put(path, attr.inode());
-        parentChanged(path);
-        return cached(attr);
+        long dir = resolve(parent(path));
+        long mark = cache.mark();
+        return named(dir, name(path), call(new MakeDirRequest(dir, name(path), mode & 07777, uid, gid),
+                AttrReply.class).attr(), mark);
     }
 
     public FileAttr symlink(String target, String path, int uid, int gid) {
-        FileAttr attr = call(new SymlinkRequest(resolve(parent(path)), name(path), target, uid, gid), AttrReply.class)
-                .attr();
-        inodes.put(path, attr.inode());
-        parentChanged(path);
-        return cached(attr);
+        long dir = resolve(parent(path));
+        long mark = cache.mark();
+        return named(dir, name(path), call(new SymlinkRequest(dir, name(path), target, uid, gid), AttrReply.class)
+                .attr(), mark);
     }
 
     public String readlink(String path) {
@@ -306,44 +331,49 @@ public final class CfsClient implements AutoCloseable {
 
     /** Makes {@code path} a new hard link to the file at {@code existing}. */
     public FileAttr link(String existing, String path) {
-        FileAttr attr = call(new LinkRequest(resolve(existing), resolve(parent(path)), name(path)), AttrReply.class)
-                .attr();
-        inodes.put(path, attr.inode());
-        parentChanged(path);
-        return cached(attr);
+        long inode = resolve(existing);
+        long dir = resolve(parent(path));
+        long mark = cache.mark();
+        return named(dir, name(path), call(new LinkRequest(inode, dir, name(path)), AttrReply.class).attr(), mark);
     }
 
     /** Creates a FIFO, socket or device node. */
     public FileAttr mknod(String path, FileType type, int mode, int rdev, int uid, int gid) {
-        FileAttr attr = call(new MakeNodeRequest(resolve(parent(path)), name(path), type, mode & 07777, rdev, uid, gid),
-                AttrReply.class).attr();
-        inodes.put(path, attr.inode());
-        parentChanged(path);
-        return cached(attr);
+        long dir = resolve(parent(path));
+        long mark = cache.mark();
+        return named(dir, name(path), call(new MakeNodeRequest(dir, name(path), type, mode & 07777, rdev, uid, gid),
+                AttrReply.class).attr(), mark);
     }
 
+    // The server's notice of a removal or rename reaches this host before the answer does; the
+    // names are forgotten here too, whatever the answer, in case the change was made but its answer lost.
+
     public void unlink(String path) {
-        call(new RemoveRequest(resolve(parent(path)), name(path), false), OkReply.class);
-        Long inode = inodes.getIfPresent(path);
-        if (inode != null) { // its link count changed (another link may still show it)
-            attrs.invalidate(inode);
-            parentChanged(path);
-        } else {
-            attrs.invalidateAll();
-        }
-        inodes.invalidate(path);
+        remove(path, false);
     }
 
     public void rmdir(String path) {
-        call(new RemoveRequest(resolve(parent(path)), name(path), true), OkReply.class);
-        inodes.invalidateAll();
-        attrs.invalidateAll();
+        remove(path, true);
+    }
+
+    private void remove(String path, boolean directory) {
+        long dir = resolve(parent(path));
+        try {
+            call(new RemoveRequest(dir, name(path), directory), OkReply.class);
+        } finally {
+            cache.forgetName(dir, name(path));
+        }
     }
 
     public void rename(String from, String to) {
-        call(new RenameRequest(resolve(parent(from)), name(from), resolve(parent(to)), name(to)), OkReply.class);
-        inodes.invalidateAll();
-        attrs.invalidateAll();
+        long fromDir = resolve(parent(from));
+        long toDir = resolve(parent(to));
+        try {
+            call(new RenameRequest(fromDir, name(from), toDir, name(to)), OkReply.class);
+        } finally {
+            cache.forgetName(fromDir, name(from));
+            cache.forgetName(toDir, name(to));
+        }
     }
 
     public void chmod(String path, int mode) {
@@ -395,10 +425,11 @@ public final class CfsClient implements AutoCloseable {
     /** Creates (or, without O_EXCL, opens an existing) regular file and opens it: one round trip. */
     public long create(String path, int mode, int uid, int gid, int flags) {
         boolean exclusive = (flags & OpenFlags.EXCLUSIVE) != 0;
-        OpenReply reply = call(new CreateOpenRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid,
+        long dir = resolve(parent(path));
+        long mark = cache.mark();
+        OpenReply reply = call(new CreateOpenRequest(dir, name(path), mode & 07777, uid, gid,
                 exclusive, OpenFlags.writable(flags)), OpenReply.class);
-        inodes.put(path, reply.attr().inode());
-        parentChanged(path);
+        cache.name(dir, name(path), reply.attr().inode(), mark);
         OpenFile file = hold(reply.attr().inode());
         long changes;
         file.lock.lock();
@@ -409,16 +440,15 @@ public final class CfsClient implements AutoCloseable {
         } finally {
             file.lock.unlock();
         }
-        return opened(file, changes, reply, flags);
+        return opened(file, changes, reply, flags, mark);
     }
 
     /** Creates a regular file without opening it (mknod(2)). */
     public FileAttr createFile(String path, int mode, int uid, int gid) {
-        FileAttr attr = call(new CreateFileRequest(resolve(parent(path)), name(path), mode & 07777, uid, gid, true),
-                AttrReply.class).attr();
-        inodes.put(path, attr.inode());
-        parentChanged(path);
-        return cached(attr);
+        long dir = resolve(parent(path));
+        long mark = cache.mark();
+        return named(dir, name(path), call(new CreateFileRequest(dir, name(path), mode & 07777, uid, gid, true),
+                AttrReply.class).attr(), mark);
     }
 
     public long open(String path, int flags) {
@@ -428,7 +458,7 @@ public final class CfsClient implements AutoCloseable {
             if (e.code() != ErrorCode.NOT_FOUND) {
                 throw e;
             }
-            inodes.invalidate(path); // the cached inode is gone: look the name up again
+            cache.forgetName(resolve(parent(path)), name(path)); // the cached inode is gone: look the name up again
             return open(resolve(path), flags);
         }
     }
@@ -436,6 +466,7 @@ public final class CfsClient implements AutoCloseable {
     private long open(long inode, int flags) {
         OpenFile file = hold(inode);
         long changes = file.changes;
+        long mark = cache.mark();
         OpenReply reply;
         try {
             reply = call(new OpenRequest(inode, OpenFlags.writable(flags)), OpenReply.class);
@@ -443,20 +474,20 @@ public final class CfsClient implements AutoCloseable {
             unhold(file);
             throw e;
         }
-        return opened(file, changes, reply, flags);
+        return opened(file, changes, reply, flags, mark);
     }
 
     /**
      * Makes a handle of an open the server granted, for a file held by this call ({@link #hold});
      * {@code changes} is what the file's change count was before the request went out.
      */
-    private long opened(OpenFile file, long changes, OpenReply reply, int flags) {
+    private long opened(OpenFile file, long changes, OpenReply reply, int flags, long mark) {
         if (reply.attr().type() == FileType.DIRECTORY) {
             unhold(file);
             call(new CloseRequest(reply.handle()), OkReply.class);
             throw new CfsException(ErrorCode.IS_A_DIRECTORY, "inode " + file.inode + " is a directory");
         }
-        cached(reply.attr()); // close-to-open: what another host committed shows here from now on
+        cache.attr(reply.attr(), mark); // close-to-open: what another host committed shows here from now on
         String version = version(reply.attr());
         boolean unchanged = version.equals(cachedVersions.getIfPresent(file.inode));
         file.lock.lock();
@@ -1061,8 +1092,9 @@ public final class CfsClient implements AutoCloseable {
             Handle writer = h.writable() ? h : anyHandle(file);
             long size = file.size;
             Timespec mtime = now();
-            FileAttr attr = cached(withHandle(writer, sh -> new CommitWriteRequest(sh, size, mtime), AttrReply.class)
-                    .attr());
+            long mark = cache.mark();
+            FileAttr attr = cache.attr(withHandle(writer, sh -> new CommitWriteRequest(sh, size, mtime), AttrReply.class)
+                    .attr(), mark);
             file.size = Math.max(file.size, attr.size());
             file.committedSize = attr.size();
             file.dirty = false;
@@ -1113,9 +1145,10 @@ public final class CfsClient implements AutoCloseable {
     private FileAttr setattr(long inode, int valid, int mode, int uid, int gid, long size, Timespec atime,
                              Timespec mtime) {
         Timespec zero = new Timespec(0, 0);
-        attrs.invalidate(inode); // dropped whatever the answer: a failed change may still have been made
-        return cached(call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
-                mtime == null ? zero : mtime), AttrReply.class).attr());
+        cache.forgetAttr(inode); // dropped whatever the answer: a failed change may still have been made
+        long mark = cache.mark();
+        return cache.attr(call(new SetAttrRequest(inode, valid, mode, uid, gid, size, atime == null ? zero : atime,
+                mtime == null ? zero : mtime), AttrReply.class).attr(), mark);
     }
 
     private static String version(FileAttr attr) {
@@ -1160,19 +1193,27 @@ public final class CfsClient implements AutoCloseable {
         return h;
     }
 
-    private FileAttr lookup(String path) {
-        FileAttr attr = call(new LookupRequest(resolve(parent(path)), name(path)), AttrReply.class).attr();
-        inodes.put(path, attr.inode());
-        return cached(attr);
+    /** Asks the server what {@code name} in {@code dir} is, and keeps the answer. */
+    private FileAttr lookup(long dir, String name) {
+        long mark = cache.mark();
+        return named(dir, name, call(new LookupRequest(dir, name), AttrReply.class).attr(), mark);
     }
 
-    /** The inode of a path, from the short-lived cache or by looking it up component by component. */
+    /** The inode of a path, name by name from the cache, asking the server for the names it lacks. */
     long resolve(String path) {
-        if (path.equals("/")) {
-            return ROOT;
+        long inode = ROOT;
+        int from = 1;
+        while (from < path.length()) {
+            int slash = path.indexOf('/', from);
+            int end = slash < 0 ? path.length() : slash;
+            if (end > from) { // "//" and a trailing "/" name nothing
+                String name = path.substring(from, end);
+                Long known = cache.inode(inode, name);
+                inode = known != null ? known : lookup(inode, name).inode();
+            }
+            from = end + 1;
         }
-        Long cached = inodes.getIfPresent(path);
-        return cached != null ? cached : lookup(path).inode();
+        return inode;
     }
 
     static String parent(String path) {

@@ -9,14 +9,13 @@ import java.time.Duration;
  *                       call ever hangs on a dead server
  * @param writeBuffer    bytes of sequential writes coalesced per open file before they leave the host
  * @param readAhead      bytes fetched at once by a read, kept for the next sequential reads
- * @param entryTtl       how long a path-to-inode lookup is trusted before it is asked again
- * @param attrTtl        how long attributes the server gave are trusted by a stat before they are
- *                       asked again (an open always asks); 0 asks every time
+ * @param attrTtl        how long names and attributes the metadata server gave are kept at most
+ *                       (it tells the client at once of every change of them: see {@link
+ *                       MetadataCache}); 0 keeps none, so every stat and every name asks
  */
-public record ClientOptions(Duration requestTimeout, int writeBuffer, int readAhead, Duration entryTtl,
-                            Duration attrTtl) {
+public record ClientOptions(Duration requestTimeout, int writeBuffer, int readAhead, Duration attrTtl) {
     public static final ClientOptions DEFAULTS =
-            new ClientOptions(Duration.ofSeconds(30), 4 << 20, 1 << 20, Duration.ofSeconds(1), Duration.ofSeconds(1));
+            new ClientOptions(Duration.ofSeconds(30), 4 << 20, 1 << 20, Duration.ofSeconds(60));
 
     public ClientOptions {
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {

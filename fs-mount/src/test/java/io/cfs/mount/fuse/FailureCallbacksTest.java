@@ -122,7 +122,7 @@ class FailureCallbacksTest {
         // only error is the one asked for
         ClientOptions o = InProcessCluster.OPTIONS;
         fuse = new Fuse(cluster.client("patient", new ClientOptions(Duration.ofSeconds(30), o.writeBuffer(),
-                o.readAhead(), o.entryTtl(), o.attrTtl()), Clock.systemUTC()), cluster.topology.blockSize());
+                o.readAhead(), o.attrTtl()), Clock.systemUTC()), cluster.topology.blockSize());
         FuseFileInfo fi = fuse.create("/sync/fill");
         byte[] chunk = Data.filled(4 * MIB, 3);
         int result = 0;

@@ -41,9 +41,9 @@ final class InProcessCluster implements AutoCloseable {
     static final int BLOCK = 1 << 20;
     static final long VOLUME = 64L << 20;
     static final Duration TIMEOUT = Duration.ofSeconds(2);
-    /** No attribute cache: another host's change shows in a stat at once (see {@link #client(String, ClientOptions, Clock)}). */
-    static final ClientOptions OPTIONS = new ClientOptions(TIMEOUT, 1 << 20, 1 << 20, Duration.ofSeconds(1),
-            Duration.ZERO);
+    /** Names and attributes cached as a mount caches them: another host's change shows through the server's notices. */
+    static final ClientOptions OPTIONS = new ClientOptions(TIMEOUT, 1 << 20, 1 << 20,
+            ClientOptions.DEFAULTS.attrTtl());
     static final PairId SYNC = new PairId("sync");
     static final PairId ASYNC = new PairId("async");
 

@@ -112,6 +112,11 @@ public final class Namespace {
         return inode(inode).attr();
     }
 
+    /** Whether {@code inode} exists (an unlinked file still open does). */
+    public boolean exists(long inode) {
+        return inodes.containsKey(inode);
+    }
+
     public FileAttr lookup(long parent, String name) {
         return child(directory(parent), name).attr();
     }

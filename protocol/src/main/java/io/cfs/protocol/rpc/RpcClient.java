@@ -87,6 +87,7 @@ public final class RpcClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile Supplier<Message> greeting;
     private volatile Consumer<CompletableFuture<Message>> greetingReply;
+    private volatile PushListener pushes = PushListener.NONE;
     /** Why the remote is presumed unreachable, or null: while set, calls fail at once and a probe reconnects. */
     private volatile CfsException unreachable;
     /** Whether a probe is scheduled or connecting. Guarded by {@link #connectLock}. */
@@ -127,6 +128,45 @@ public final class RpcClient implements AutoCloseable {
     public void greeting(Supplier<Message> message, Consumer<CompletableFuture<Message>> onReply) {
         this.greetingReply = onReply;
         this.greeting = message;
+    }
+
+    /** What a daemon sends unasked on a connection (request id 0), that it was heard from, and the loss of a connection. */
+    public interface PushListener {
+        PushListener NONE = new PushListener() {
+            @Override
+            public void pushed(Message message, boolean current) {
+                release(message);
+            }
+
+            @Override
+            public void heard() {
+            }
+
+            @Override
+            public void disconnected() {
+            }
+        };
+
+        /**
+         * A message sent unasked; called on the connection's event loop, in the order it came with
+         * that connection's replies. {@code current}: it came on the connection new calls go out on
+         * (not on an older one still closing, whose pushes come in no order with the new one's replies).
+         */
+        void pushed(Message message, boolean current);
+
+        /**
+         * A frame comes from the daemon (a reply or a push): up to its sending, the daemon has pushed
+         * what it had to. On the connection's event loop.
+         */
+        void heard();
+
+        /** A connection was lost: what it would have pushed since is lost with it. On its event loop. */
+        void disconnected();
+    }
+
+    /** Hands what the daemon sends unasked to {@code listener} (without one it is dropped). */
+    public void pushes(PushListener listener) {
+        this.pushes = listener;
     }
 
     public InetSocketAddress remote() {
@@ -472,6 +512,7 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            pushes.disconnected();
             ready.tryFailure(new CfsException(ErrorCode.UNAVAILABLE, name + ": " + remote
                     + " closed the connection during the authentication (is it a daemon of this cluster, with the"
                     + " same secret and TLS settings?)"));
@@ -511,6 +552,7 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            pushes.disconnected();
             if (check != null) {
                 check.cancel(false);
             }
@@ -561,6 +603,13 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Envelope envelope) {
+            if (envelope.requestId() == 0) { // requests are numbered from 1: sent unasked
+                Future<Channel> now = connection;
+                pushes.pushed(envelope.message(), now != null && now.isDone() && now.getNow() == ctx.channel());
+                pushes.heard();
+                return;
+            }
+            pushes.heard();
             Call call = pending.remove(envelope.requestId());
             CompletableFuture<Message> f = call == null ? null : call.reply;
             Message m = envelope.message();
@@ -575,6 +624,7 @@ public final class RpcClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            pushes.disconnected();
             // only the calls sent on this connection: a newer one may already carry others
             pending.forEach((id, call) -> {
                 if (call.channel == ctx.channel()) {

@@ -132,6 +132,19 @@ public final class RpcServer implements AutoCloseable {
         log.info("{} stopped", name);
     }
 
+    /**
+     * Sends {@code message} unasked on a connection (request id 0, see {@link RpcClient.PushListener}),
+     * ahead of every reply this server sends on it after this call: both leave through the
+     * connection's event loop's task queue in the order they were handed to it.
+     */
+    public static void push(Channel ch, Message message) {
+        if (ch.eventLoop().inEventLoop()) {
+            ch.writeAndFlush(new Envelope(0, message));
+        } else {
+            ch.eventLoop().execute(() -> ch.writeAndFlush(new Envelope(0, message)));
+        }
+    }
+
     /** Counts open connections and closes those beyond the maximum, logging at most once a second. */
     private static final class ConnectionLimit {
         private final String name;
@@ -251,16 +264,16 @@ public final class RpcServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 reply = CompletableFuture.failedFuture(e);
             }
-            reply.whenComplete((message, error) -> {
+            // Always through the event loop's task queue, even when the answer is already there: a
+            // handler's other thread (the metadata server's journal) may have pushed a notice ahead of
+            // this answer (see push) and completed it before this line; written here at once, the
+            // answer would overtake the notice still queued.
+            reply.whenCompleteAsync((message, error) -> {
                 Message out = error == null ? message : toError(request, error);
                 // recorded before the reply goes out, so a client that has its reply sees it counted
                 metrics.answered(op, out instanceof ErrorReply e ? e.code() : null, System.nanoTime() - start);
-                if (ch.eventLoop().inEventLoop()) {
-                    send(ch, new Envelope(request.requestId(), out));
-                } else {
-                    ch.eventLoop().execute(() -> send(ch, new Envelope(request.requestId(), out)));
-                }
-            });
+                send(ch, new Envelope(request.requestId(), out));
+            }, ch.eventLoop());
         }
 
         /**

@@ -74,6 +74,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -706,11 +707,11 @@ final class MetadataService implements RequestHandler, AutoCloseable {
             } // SetPair and Allocate change no attribute a client sees
         }
 
-        private java.util.OptionalLong namedInode(long dir, String name) {
+        private OptionalLong namedInode(long dir, String name) {
             try {
-                return java.util.OptionalLong.of(namespace.lookup(dir, name).inode());
+                return OptionalLong.of(namespace.lookup(dir, name).inode());
             } catch (CfsException e) { // the operation will fail as well
-                return java.util.OptionalLong.empty();
+                return OptionalLong.empty();
             }
         }
 

@@ -37,10 +37,6 @@ public record CacheNotice(List<FileAttr> attrs, List<Long> dropped, List<Entry> 
         return new CacheNotice(List.of(), List.of(EVERYTHING), List.of());
     }
 
-    public boolean isEmpty() {
-        return attrs.isEmpty() && dropped.isEmpty() && entries.isEmpty();
-    }
-
     @Override
     public Opcode opcode() {
         return Opcode.CACHE_NOTICE;

@@ -33,6 +33,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -268,12 +269,18 @@ public final class RpcServer implements AutoCloseable {
             // handler's other thread (the metadata server's journal) may have pushed a notice ahead of
             // this answer (see push) and completed it before this line; written here at once, the
             // answer would overtake the notice still queued.
-            reply.whenCompleteAsync((message, error) -> {
+            reply.whenComplete((message, error) -> {
                 Message out = error == null ? message : toError(request, error);
                 // recorded before the reply goes out, so a client that has its reply sees it counted
                 metrics.answered(op, out instanceof ErrorReply e ? e.code() : null, System.nanoTime() - start);
-                send(ch, new Envelope(request.requestId(), out));
-            }, ch.eventLoop());
+                try {
+                    ch.eventLoop().execute(() -> send(ch, new Envelope(request.requestId(), out)));
+                } catch (RejectedExecutionException e) { // the server is closing: nothing will write it
+                    if (out instanceof DataMessage d) {
+                        d.data().release();
+                    }
+                }
+            });
         }
 
         /**

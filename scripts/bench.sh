@@ -4,14 +4,22 @@
 # and fio the one of scripts/bench/fio-cluster.conf, two copies of every byte as the peers keep them
 # (an async pair p1 and a sync pair p2, each a master and one mirror on another storage system).
 #
-#   bench.sh meta  [--dir DIR] [--files N]    create/stat/unlink of N small files through the mount
-#   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--runs N] [--peers bindfs,raw,moosefs,glusterfs]
+#   bench.sh meta  [--dir DIR] [--files N] [--warmup N]
+#                                             create/stat/unlink of N small files through the mount
+#   bench.sh fio   [--dir DIR] [--size S] [--runtime S] [--runs N] [--warmup N]
+#                  [--peers bindfs,raw,moosefs,glusterfs]
 #                                             the standard fio suite (../shared/peers/fio-suite.sh) on
 #                                             CFS (an async and a sync pair) and on the peers, side by side:
 #                                             every target is up at once and the runs alternate them;
 #                                             the table gives medians and the ratios to bindfs and the
 #                                             best peer (MooseFS or GlusterFS) measured in the run
-#                                             (--files N: the small files of the suite, default 2000)
+#                                             (--files N: the small files of the suite, default 2000).
+#                                             First --warmup passes (default 1) of the suite on every
+#                                             target, peers alike, are not in the medians: a freshly
+#                                             started JVM runs its hot paths interpreted until it has
+#                                             compiled them (tens of thousands of requests; one pass is
+#                                             ~10,000 FUSE writes), and a server runs warm. The first
+#                                             pass's own figures are reported below the table.
 #   --port P   the cluster's ports are P..P+3 (default 17400), apart from other clusters on the machine
 #   bench.sh video|balance|memory [OPTIONS]   concurrent real-time video streams; read throughput over
 #                                             pairs with 0, 1, 2 mirrors under a per-volume bandwidth
@@ -32,6 +40,7 @@ files=2000
 size=512m
 runtime=20
 runs=3
+warmup=1
 port=17400
 peers="bindfs,raw,moosefs,glusterfs"
 while [ $# -gt 0 ]; do
@@ -42,6 +51,7 @@ while [ $# -gt 0 ]; do
     --runtime) runtime=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -120,6 +130,7 @@ PY
 
 case "$mode" in
   meta)
+    for w in $(seq 1 "$warmup"); do meta_phase "$mnt/bench-warmup$w" "$files" "$out/warmup$w.json"; done
     meta_phase "$mnt/bench-meta" "$files" "$out/meta.json"
     report=$(python3 - "$out/meta.json" <<'PY'
 import json, sys
@@ -130,7 +141,8 @@ for k in ("create", "stat", "unlink"):
     print(f"| {k} (4 KiB files, one folder) | {m[k]['per_second']:,.0f} | {m[k]['p99_us']/1000:.2f} ms |")
 PY
 )
-    { printf '\n## Metadata operations\n\n'; machine meta --files "$files"; printf '\n%s\n' "$report"; } | tee -a "$home/BENCHMARKS.md" ;;
+    { printf '\n## Metadata operations\n\n'; machine meta --files "$files" --warmup "$warmup"
+      printf -- '- after %s unmeasured warm-up pass(es) of the same operations\n\n%s\n' "$warmup" "$report"; } | tee -a "$home/BENCHMARKS.md" ;;
   fio)
     mkdir -p "$mnt/async" "$mnt/sync"
     cfs set-pair "$mnt/async" p1 >/dev/null
@@ -150,17 +162,20 @@ PY
     done
     export SIZE=$size RUNTIME=$runtime NFILES=$files
     set -- $targets
-    progress_start "fio suite" $((runs * $#)) runs
-    for r in $(seq 1 "$runs"); do
+    progress_start "fio suite" $(((warmup + runs) * $#)) runs
+    passes=""
+    for w in $(seq 1 "$warmup"); do passes="$passes warmup$w"; done
+    for r in $(seq 1 "$runs"); do passes="$passes run$r"; done
+    for r in $passes; do
       for t in $targets; do
-        "$peers_dir/fio-suite.sh" "${at[$t]}" "$out/$t/run$r" >/dev/null || progress_print "bench.sh: $t run $r failed" >&2
+        "$peers_dir/fio-suite.sh" "${at[$t]}" "$out/$t/$r" >/dev/null || progress_print "bench.sh: $t $r failed" >&2
         progress_update $((_progress_done + 1))
       done
     done
     progress_end
-    report=$(python3 - "$out" "$runs" <<'PY'
+    report=$(python3 - "$out" "$runs" "$warmup" <<'PY'
 import json, os, statistics, sys
-o, runs = sys.argv[1], int(sys.argv[2])
+o, runs, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 order = ["cfs-async", "cfs-sync", "bindfs", "raw", "moosefs", "glusterfs"]
 def figures(d):
     f = {}
@@ -198,10 +213,18 @@ for k, label in rows:
     cells += [f"{fig[c][k] / base(k):.2f}" if base(k) else "-" for _, c, base in ratios]
     print(f"| {label} | " + " | ".join(cells) + " |")
 print("| runs | " + " | ".join(str(fig[t]["runs"]) for t in targets) + " |" + " |" * len(ratios))
+first = {t: figures(os.path.join(o, t, "warmup1")) for t in targets
+         if os.path.exists(os.path.join(o, t, "warmup1", "summary.txt"))}
+if warmup and first:
+    print("\nThe first pass, each target just started (not in the medians above):\n")
+    print("| figure (first pass) | " + " | ".join(first) + " |")
+    print("|---|" + "---:|" * len(first))
+    for k, label in rows:
+        print(f"| {label} | " + " | ".join(f"{first[t][k]:,.0f}" for t in first) + " |")
 PY
 )
     { printf '\n## fio suite (CFS beside its peers)\n\n'
-      machine fio --size "$size" --runtime "$runtime" --runs "$runs" --peers "$peers"
-      printf -- '- targets measured: %s (alternating, %s runs)\n- raw results: %s\n\n%s\n' "$targets" "$runs" "$out" "$report"
+      machine fio --size "$size" --runtime "$runtime" --runs "$runs" --warmup "$warmup" --peers "$peers"
+      printf -- '- targets measured: %s (alternating: %s unmeasured warm-up pass(es), then %s runs)\n- raw results: %s\n\n%s\n' "$targets" "$warmup" "$runs" "$out" "$report"
     } | tee -a "$home/BENCHMARKS.md" ;;
 esac

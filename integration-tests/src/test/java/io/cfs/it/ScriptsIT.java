@@ -88,7 +88,7 @@ class ScriptsIT {
         Map<String, List<String>> expected = Map.of(
                 "scripts/local-cluster.sh", List.of("up", "down", "status", "stop", "start", "--dir", "--config",
                         "DIR defaults to ./local-cluster", "scripts/local-cluster.conf"),
-                "scripts/bench.sh", List.of("meta", "fio", "--dir", "--files", "--size", "--runtime", "--peers",
+                "scripts/bench.sh", List.of("meta", "fio", "--dir", "--files", "--size", "--runtime", "--peers", "--warmup",
                         "Defaults: --dir bench-cluster (beside scripts/) --files 2000 --size 512m --runtime 20"),
                 "scripts/test.sh", List.of("MAVEN ARGUMENTS", "default: none"),
                 "scripts/mount.cfs", List.of("-o OPTIONS", "client_id=", "timeout=", "log=", "wait=", "-f", "-v",

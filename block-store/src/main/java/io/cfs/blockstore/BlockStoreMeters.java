@@ -93,6 +93,10 @@ final class BlockStoreMeters {
             Gauge.builder("cfs.replica.confirmed", client, c -> replica(c, p.mirror(), r -> r.confirmed() ? 1 : 0))
                     .tags(tags).description("1 once the mirror's stale map was checked against its master")
                     .register(registry);
+            Gauge.builder("cfs.replica.leased", client, c -> replica(c, p.mirror(), r -> r.leased() ? 1 : 0))
+                    .tags(tags).description("1 while the mirror holds a read lease from its master (it serves the"
+                            + " clusters it holds valid); 0: every read of it goes to the master")
+                    .register(registry);
         }
     }
 

@@ -85,6 +85,14 @@ class MetricsIT {
         for (String ss : new String[] {"ss2", "ss3"}) {
             assertTrue(cluster.scrape(ss).contains("id=\"" + ss + "\""), ss + " serves its metrics");
         }
+        // ss2 holds a mirror of p1, whose master is on ss1: it serves reads under a lease from ss1
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String ss2;
+        while (value(ss2 = cluster.scrape("ss2"), "cfs_replica_leased", "master=\"ss1:v1\"") != 1.0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(1.0, value(ss2, "cfs_replica_leased", "master=\"ss1:v1\""), grep(ss2, "cfs_replica_"));
     }
 
     private static void awaitUsage(double expected, String what) throws Exception {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.cache.ClusterCache;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeId;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cache memory of real storage systems: hits, writes on every path, stale mirror clusters, the bound. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class CacheTest {
     static final Duration CONVERGE = MirroringTest.CONVERGE;
 

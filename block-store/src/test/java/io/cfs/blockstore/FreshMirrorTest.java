@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.sync.MirrorProgress;
 import io.cfs.blockstore.sync.ReplicaProgress;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Mirror volumes created empty (a first start, a replaced disk) get exactly the clusters ever
  * written on their master, pushed by the master's Sync Daemon; nothing else is copied or pulled.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class FreshMirrorTest {
     static final Duration QUICKLY = Duration.ofSeconds(3);
     static final Duration CONVERGE = Duration.ofSeconds(20);

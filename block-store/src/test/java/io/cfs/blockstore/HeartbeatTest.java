@@ -12,6 +12,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.message.Message;
 import io.cfs.protocol.message.MirrorStatus;
 import io.cfs.protocol.message.OkReply;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * Heartbeats to the metadata server: the sender on its own (no sockets, futures completed by
  * hand), then real storage systems reporting to a fake metadata server that records them.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class HeartbeatTest {
     static final Duration WAIT = Duration.ofSeconds(10);
     static final Duration FAST = Duration.ofMillis(30);

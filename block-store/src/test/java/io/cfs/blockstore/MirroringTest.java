@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.sync.MirrorProgress;
 import io.cfs.blockstore.sync.ReplicaProgress;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeAddress;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and one on another, an async pair likewise, mirrors going away and coming back, and a mirror
  * created empty.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class MirroringTest {
     static final int CLUSTER = 16 << 10;
     static final int CAPACITY = 2 << 20;

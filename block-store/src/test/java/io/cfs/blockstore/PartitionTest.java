@@ -10,6 +10,8 @@ import io.cfs.blockstore.mirror.GrantedLease;
 import io.cfs.blockstore.sync.ReplicaProgress;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.FreePorts;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
 import java.net.InetAddress;
@@ -35,7 +37,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * mirror's that clusters went stale, and the write is acknowledged only once the mirror's read
  * lease has expired: the mirror never serves the old bytes after the acknowledgement.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class PartitionTest {
     static final int CLUSTER = 16 << 10;
     static final Duration LEASE = Duration.ofMillis(600);
@@ -85,7 +87,7 @@ class PartitionTest {
         cluster.stop(ss);
         int port = cluster.topology.storage(new StorageId(ss)).address().getPort();
         silent.put(ss, new ServerSocket(port, 50, InetAddress.getLoopbackAddress())); // never accepted, never read
-        cluster.start(ss, options().withListen(new InetSocketAddress("127.0.0.1", TestCluster.freePort())));
+        cluster.start(ss, options().withListen(new InetSocketAddress("127.0.0.1", FreePorts.next())));
     }
 
     /** Restarts {@code ss} on its topology address. */

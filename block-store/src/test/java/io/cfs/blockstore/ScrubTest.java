@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.message.ChecksumRequest;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.ChecksumReply;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CHECKSUMS, COUNT_INVALID and MARK_INVALID: what a scrub compares, counts and repairs. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class ScrubTest {
     static final Duration CONVERGE = MirroringTest.CONVERGE;
     static final int CLUSTERS = CAPACITY / CLUSTER;

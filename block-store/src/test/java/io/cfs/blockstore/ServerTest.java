@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.MessageCodec;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.InvalidateRequest;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One storage system bound to port 0: request validation, errors, bad frames, files. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class ServerTest {
     static final String TOPOLOGY = """
             cluster  block-size=64KiB cluster-size=16KiB

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.cfs.protocol.CfsException;
+import io.cfs.protocol.FreePorts;
 import io.cfs.protocol.message.ChecksumReply;
 import io.cfs.protocol.message.ChecksumRequest;
 import io.cfs.protocol.message.CountInvalidRequest;
@@ -30,7 +31,6 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,25 +61,13 @@ final class TestCluster implements AutoCloseable {
         this.dir = dir;
         String text = template;
         for (String name : names) {
-            text = text.replace("{" + name + "}", Integer.toString(freePort()));
+            text = text.replace("{" + name + "}", Integer.toString(FreePorts.next()));
         }
         Path file = dir.resolve("cluster.topology");
         Files.writeString(file, text);
         this.topology = Topology.load(file);
     }
 
-    /** Ports given out in this JVM: the kernel may offer a just-closed port again, and each part needs its own. */
-    private static final java.util.Set<Integer> GIVEN_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                if (GIVEN_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
-    }
 
     BlockStore start(String ss) throws Exception {
         return start(ss, BlockStoreOptions.defaults().withPeerTimeout(Duration.ofSeconds(5)));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.Message;
 import io.cfs.protocol.message.OkReply;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The per-volume disk bandwidth limit of a real storage system whose clock stands still until the
  * test moves it: two clusters a second per volume, one second banked at the start.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class VolumeBandwidthTest {
     static final int CLUSTER = 16 << 10;
     static final String TOPOLOGY = """

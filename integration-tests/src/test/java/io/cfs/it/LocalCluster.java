@@ -1,7 +1,7 @@
 package io.cfs.it;
 
+import io.cfs.protocol.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,12 +42,12 @@ final class LocalCluster implements AutoCloseable {
         }
         deleteTree(dir);
         Files.createDirectories(dir);
-        metaPort = freePort();
+        metaPort = FreePorts.next();
         for (int i = 0; i < storagePorts.length; i++) {
-            storagePorts[i] = freePort();
+            storagePorts[i] = FreePorts.next();
         }
         for (String part : List.of("meta", "ss1", "ss2", "ss3", "mount")) {
-            metricsPorts.put(part, freePort());
+            metricsPorts.put(part, FreePorts.next());
         }
         conf = dir.resolve("topology.conf");
         Files.writeString(conf, String.join("\n",
@@ -178,18 +178,6 @@ final class LocalCluster implements AutoCloseable {
         return HOME.resolve("scripts/cfs").toString();
     }
 
-    /** Ports given out in this JVM: the kernel may offer a just-closed port again, and each part needs its own. */
-    private static final java.util.Set<Integer> GIVEN_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                if (GIVEN_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
-    }
 
     static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {

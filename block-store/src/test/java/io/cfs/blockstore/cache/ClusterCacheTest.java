@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cfs.blockstore.LeakCheck;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The cache memory on its own: fills that race invalidations, slots, CLOCK, counters, racing readers, close. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class ClusterCacheTest {
     static final int CLUSTER = 1024;
     static final VolumeId V = new VolumeId("v");

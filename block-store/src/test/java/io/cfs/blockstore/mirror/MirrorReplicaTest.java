@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cfs.blockstore.LeakCheck;
 import io.cfs.blockstore.bitmap.BitmapFile;
 import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.blockstore.volume.Bandwidth;
 import io.cfs.blockstore.volume.Volume;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.PairId;
 import io.cfs.topology.PairMode;
 import io.cfs.topology.PairSpec;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A cross-SS mirror without sockets: the master is a byte array behind a fake Sync Client. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class MirrorReplicaTest {
     static final int CLUSTER = 4096;
     static final int CLUSTERS = 16;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cfs.blockstore.LeakCheck;
 import io.cfs.blockstore.cache.ClusterCache;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeId;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The per-volume bandwidth limit with a clock and a scheduler that move only when told. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class BandwidthTest {
     static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 

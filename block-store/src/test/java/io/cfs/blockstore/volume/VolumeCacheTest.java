@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cfs.blockstore.LeakCheck;
 import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A volume behind the cache memory, without sockets: hits, fills, invalidation by writes, checksums. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class VolumeCacheTest {
     static final int CLUSTER = 4096;
     static final int CAPACITY = 64 * CLUSTER + 1000; // the last cluster is short

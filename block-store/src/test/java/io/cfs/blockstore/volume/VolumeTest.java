@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cfs.blockstore.LeakCheck;
 import io.cfs.blockstore.cache.ClusterCache;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.MessageCodec;
 import io.cfs.topology.VolumeId;
 import io.netty.buffer.ByteBuf;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class VolumeTest {
     @TempDir
     Path dir;

@@ -9,6 +9,7 @@ import static io.cfs.mount.fuse.Fuse.O_WRONLY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cfs.protocol.LeakCheck;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 
 /** read, write, truncate and close-to-open through {@link CfsFuse}'s callbacks against an in-process cluster. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class DataCallbacksTest {
     static final int KIB = 1 << 10;
     static final int MIB = 1 << 20;

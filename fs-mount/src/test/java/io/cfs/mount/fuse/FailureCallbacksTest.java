@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.mount.client.ClientAccess;
 import io.cfs.mount.client.ClientOptions;
+import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.message.Extent;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,7 +31,7 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * The callbacks on a cluster of their own per test: storage systems and the metadata server
  * stopped and restarted under open files, and blocks that held another file's data.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class FailureCallbacksTest {
     static final int MIB = 1 << 20;
     static final int EIO = -5;

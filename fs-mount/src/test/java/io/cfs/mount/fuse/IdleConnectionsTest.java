@@ -5,6 +5,7 @@ import static io.cfs.mount.fuse.Fuse.O_RDWR;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.cfs.protocol.LeakCheck;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +20,7 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * connections are retired before the daemons would close them and the next call reconnects,
  * authenticates and resumes the session, with the open files it holds.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class IdleConnectionsTest {
     static final long IDLE_MS = 1000;
 

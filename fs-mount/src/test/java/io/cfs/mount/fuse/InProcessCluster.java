@@ -6,6 +6,7 @@ import io.cfs.meta.MetadataOptions;
 import io.cfs.meta.MetadataServer;
 import io.cfs.mount.client.CfsClient;
 import io.cfs.mount.client.ClientOptions;
+import io.cfs.protocol.FreePorts;
 import io.cfs.protocol.message.Extent;
 import io.cfs.protocol.message.LocateReply;
 import io.cfs.protocol.message.LocateRequest;
@@ -19,7 +20,6 @@ import io.cfs.topology.StorageId;
 import io.cfs.topology.Topology;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -78,9 +78,9 @@ final class InProcessCluster implements AutoCloseable {
         Path file = dir.resolve("cluster.conf");
         Files.writeString(file, String.join("\n",
                 "cluster  block-size=1MiB cluster-size=64KiB secret=cluster.secret " + clusterSettings,
-                "metadata address=127.0.0.1:" + freePort() + " data=meta",
-                "storage  ss1 address=127.0.0.1:" + freePort() + " data=ss1",
-                "storage  ss2 address=127.0.0.1:" + freePort() + " data=ss2",
+                "metadata address=127.0.0.1:" + FreePorts.next() + " data=meta",
+                "storage  ss1 address=127.0.0.1:" + FreePorts.next() + " data=ss1",
+                "storage  ss2 address=127.0.0.1:" + FreePorts.next() + " data=ss2",
                 "volume   ss1:v1 capacity=64MiB",
                 "volume   ss1:v2 capacity=64MiB",
                 "volume   ss2:v1 capacity=64MiB",
@@ -109,18 +109,6 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Ports given out in this JVM: the kernel may offer a just-closed port again, and each part needs its own. */
-    private static final java.util.Set<Integer> GIVEN_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                if (GIVEN_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
-    }
 
     /** A new client (another host), closed with the cluster. */
     CfsClient client(String host) {

@@ -6,6 +6,7 @@ import static io.cfs.mount.fuse.Fuse.O_WRONLY;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.cfs.protocol.LeakCheck;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +20,7 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * A read-only mount ({@code -o ro}): every callback that would change the file system answers
  * EROFS and changes nothing, whatever the kernel let through; reads work as on any mount.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(LeakCheck.Collecting.class)
 class ReadOnlyCallbacksTest {
     static final int EROFS = -30;
     static final byte[] DATA = "a video".getBytes(StandardCharsets.UTF_8);

@@ -224,12 +224,15 @@ public final class MasterPair {
                 }
             }
             held.countWrite();
-            writeMaster(offset, data);
+            // The invalidations go out first and travel while the master is written (a mirror told
+            // too early only copies these clusters again: the stripes stay locked until the master
+            // holds the new bytes, so the Sync Daemon cannot copy the old ones meanwhile).
             for (MirrorLink m : mirrors) {
                 if (!m.isLocal()) {
                     acks.add(m.lease().acknowledgeable(invalidate(m, first, (int) count)));
                 }
             }
+            writeMaster(offset, data);
         }
         if (!mirrors.isEmpty()) {
             wakeSync.run();

@@ -50,7 +50,8 @@ rm -f "$out/source.bin"
 for pair in m0 m1 m2; do
   files=()
   for i in $(seq 1 "$readers"); do files+=("$bench_mnt/$pair/f$i.bin"); done
-  python3 "$here/readers.py" --seconds "$seconds" --out "$out/$pair.json" "${files[@]}" &
+  python3 "$here/paced-reader.py" --rate 0 --chunk $((1 << 20)) --seek-every 0 --start-spread 0 --seconds "$seconds" \
+    --out "$out/$pair.json" "${files[@]}" &
   reading=$!
   sleep 1 # the readers have opened their files by the time the admin command has started
   cfs_admin status --json >"$out/$pair-status.json"

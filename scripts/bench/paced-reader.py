@@ -7,7 +7,8 @@ another point of the file (a viewer skipping), at EOF it starts again. A chunk r
 time is late by that much: the stream's lag behind real time. The file is dropped from this
 host's page cache at open (a file written through this mount is cached whole) and each chunk
 after it is read (posix_fadvise DONTNEED), so every byte comes from the cluster, as it would for
-a server whose cache is busy with other files.
+a server whose cache is busy with other files. With --rate 0 each stream reads as fast as it can
+(a throughput test, as bench.sh balance runs it: nothing is due, a "lag" is then a read's time).
 
   paced-reader.py --rate BYTES_PER_S --seconds S [--chunk BYTES] [--seek-every S] [--start-spread S]
                   [--seed N] --out FILE.json PATH...
@@ -40,10 +41,10 @@ def stream(index, path, args, begin, results):
         if now < start:
             time.sleep(start - now)
         while True:
-            due = start + sent / args.rate
+            now = time.monotonic()
+            due = start + sent / args.rate if args.rate else now
             if due - start >= args.seconds:
                 break
-            now = time.monotonic()
             if now < due:
                 time.sleep(due - now)
             if due >= next_seek:
@@ -72,7 +73,7 @@ def stream(index, path, args, begin, results):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rate", type=float, required=True, help="bytes per second of each stream (the clip's bitrate / 8)")
+    p.add_argument("--rate", type=float, required=True, help="bytes per second of each stream (the clip's bitrate / 8); 0: as fast as it can")
     p.add_argument("--seconds", type=float, required=True, help="how long each stream plays")
     p.add_argument("--chunk", type=int, default=256 << 10, help="bytes per read (default 256 KiB)")
     p.add_argument("--seek-every", type=float, default=8.0, help="mean seconds between seeks; 0: never (default 8)")
@@ -81,8 +82,8 @@ def main():
     p.add_argument("--out", required=True, help="the JSON report")
     p.add_argument("paths", nargs="+", metavar="PATH")
     args = p.parse_args()
-    if args.rate <= 0 or args.seconds <= 0 or args.chunk <= 0:
-        p.error("--rate, --seconds and --chunk must be positive")
+    if args.rate < 0 or args.seconds <= 0 or args.chunk <= 0:
+        p.error("--seconds and --chunk must be positive, --rate positive or 0")
     results = [None] * len(args.paths)
     begin = time.monotonic() + 0.2
     threads = [threading.Thread(target=stream, args=(i, path, args, begin, results), daemon=True)

@@ -25,7 +25,8 @@
 #                                             pairs with 0, 1, 2 mirrors under a per-volume bandwidth
 #                                             limit; peak memory of each process (see scripts/bench/MODE.sh --help)
 #
-# Defaults: --dir bench-cluster (beside scripts/) --files 2000 --size 512m --runtime 20 --peers bindfs,raw
+# Defaults: --dir bench-cluster (beside scripts/) --files 2000 --size 512m --runtime 20 --runs 3 --warmup 1
+#           --peers bindfs,raw,moosefs,glusterfs (a peer that cannot be started is measured without)
 # Figures on a shared 2-core machine swing by up to 50 percent: compare within one run.
 # On a terminal a progress bar shows the runs done, their rate and the time left.
 set -euo pipefail

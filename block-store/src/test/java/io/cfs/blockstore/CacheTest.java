@@ -8,45 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.cache.ClusterCache;
-import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The cache memory of real storage systems: hits, writes on every path, stale mirror clusters, the bound. */
-@ExtendWith(LeakCheck.Collecting.class)
-class CacheTest {
+class CacheTest extends ClusterTestCase {
     static final Duration CONVERGE = MirroringTest.CONVERGE;
 
-    @TempDir
-    java.nio.file.Path dir;
-    TestCluster cluster;
-    final Random random = new Random(11);
-
-    @BeforeEach
-    void create() throws Exception {
-        cluster = new TestCluster(dir, MirroringTest.TOPOLOGY, "meta", "ss1", "ss2");
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
-
-    byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
+    CacheTest() {
+        super(MirroringTest.TOPOLOGY, 11);
     }
 
     void startBoth() throws Exception {

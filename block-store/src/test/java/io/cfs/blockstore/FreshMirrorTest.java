@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.sync.MirrorProgress;
 import io.cfs.blockstore.sync.ReplicaProgress;
-import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
 import java.nio.file.Files;
@@ -20,37 +19,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mirror volumes created empty (a first start, a replaced disk) get exactly the clusters ever
  * written on their master, pushed by the master's Sync Daemon; nothing else is copied or pulled.
  */
-@ExtendWith(LeakCheck.Collecting.class)
-class FreshMirrorTest {
+class FreshMirrorTest extends ClusterTestCase {
     static final Duration QUICKLY = Duration.ofSeconds(3);
     static final Duration CONVERGE = Duration.ofSeconds(20);
     static final String[][] MIRRORS = {{"ss1", "s1"}, {"ss2", "s2"}, {"ss1", "a1"}, {"ss2", "a2"}};
 
-    @TempDir
-    Path dir;
-    TestCluster cluster;
-    final Random random = new Random(7);
-
-    @BeforeEach
-    void startCluster() throws Exception {
-        cluster = new TestCluster(dir, TOPOLOGY, "meta", "ss1", "ss2");
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
+    FreshMirrorTest() {
+        super(TOPOLOGY, 7);
     }
 
     MirrorProgress progress(String ss, String mirror) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.blockstore.sync.MirrorProgress;
 import io.cfs.blockstore.sync.ReplicaProgress;
-import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.VolumeAddress;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,19 +20,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real storage systems on loopback ports: a sync pair with a mirror on the same storage system
  * and one on another, an async pair likewise, mirrors going away and coming back, and a mirror
  * created empty.
  */
-@ExtendWith(LeakCheck.Collecting.class)
-class MirroringTest {
+class MirroringTest extends ClusterTestCase {
     static final int CLUSTER = 16 << 10;
     static final int CAPACITY = 2 << 20;
     static final Duration CONVERGE = Duration.ofSeconds(20);
@@ -52,25 +46,8 @@ class MirroringTest {
             pair     pa mode=async master=ss1:a0 mirrors=ss1:a1,ss2:a2
             """;
 
-    @TempDir
-    java.nio.file.Path dir;
-    TestCluster cluster;
-    final Random random = new Random(42);
-
-    @BeforeEach
-    void startCluster() throws Exception {
-        cluster = new TestCluster(dir, TOPOLOGY, "meta", "ss1", "ss2");
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
-
-    byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
+    MirroringTest() {
+        super(TOPOLOGY, 42);
     }
 
     /** Starts both storage systems and waits until every mirror is valid (all volumes start empty: nothing to copy). */

@@ -11,7 +11,6 @@ import io.cfs.blockstore.sync.ReplicaProgress;
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
 import io.cfs.protocol.FreePorts;
-import io.cfs.protocol.LeakCheck;
 import io.cfs.topology.StorageId;
 import io.cfs.topology.VolumeAddress;
 import java.net.InetAddress;
@@ -23,9 +22,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,8 +33,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * mirror's that clusters went stale, and the write is acknowledged only once the mirror's read
  * lease has expired: the mirror never serves the old bytes after the acknowledgement.
  */
-@ExtendWith(LeakCheck.Collecting.class)
-class PartitionTest {
+class PartitionTest extends ClusterTestCase {
     static final int CLUSTER = 16 << 10;
     static final Duration LEASE = Duration.ofMillis(600);
     static final long BOUND_NANOS = LEASE.toNanos() + GrantedLease.patienceOf(LEASE.toNanos())
@@ -57,19 +52,14 @@ class PartitionTest {
             pair     pa mode=async master=ss1:a0 mirrors=ss2:a2
             """;
 
-    @TempDir
-    java.nio.file.Path dir;
-    TestCluster cluster;
     final Map<String, ServerSocket> silent = new HashMap<>();
 
-    @BeforeEach
-    void startCluster() throws Exception {
-        cluster = new TestCluster(dir, TOPOLOGY, "meta", "ss1", "ss2");
+    PartitionTest() {
+        super(TOPOLOGY, 0);
     }
 
     @AfterEach
-    void stopCluster() throws Exception {
-        cluster.close();
+    void closeSilentPorts() throws Exception {
         for (ServerSocket s : silent.values()) {
             s.close();
         }

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
-import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.message.ChecksumRequest;
 import io.cfs.protocol.message.OkReply;
 import io.cfs.protocol.message.ChecksumReply;
@@ -21,38 +20,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** CHECKSUMS, COUNT_INVALID and MARK_INVALID: what a scrub compares, counts and repairs. */
-@ExtendWith(LeakCheck.Collecting.class)
-class ScrubTest {
+class ScrubTest extends ClusterTestCase {
     static final Duration CONVERGE = MirroringTest.CONVERGE;
     static final int CLUSTERS = CAPACITY / CLUSTER;
 
-    @TempDir
-    java.nio.file.Path dir;
-    TestCluster cluster;
-    final Random random = new Random(5);
-
-    @BeforeEach
-    void create() throws Exception {
-        cluster = new TestCluster(dir, MirroringTest.TOPOLOGY, "meta", "ss1", "ss2");
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
-    }
-
-    byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
+    ScrubTest() {
+        super(MirroringTest.TOPOLOGY, 5);
     }
 
     void awaitValid() {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cfs.protocol.CfsException;
 import io.cfs.protocol.ErrorCode;
-import io.cfs.protocol.LeakCheck;
 import io.cfs.protocol.MessageCodec;
 import io.cfs.protocol.message.DataReply;
 import io.cfs.protocol.message.InvalidateRequest;
@@ -34,15 +33,11 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.util.BitSet;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** One storage system bound to port 0: request validation, errors, bad frames, files. */
-@ExtendWith(LeakCheck.Collecting.class)
-class ServerTest {
+class ServerTest extends ClusterTestCase {
     static final String TOPOLOGY = """
             cluster  block-size=64KiB cluster-size=16KiB
             metadata address=127.0.0.1:{meta} data=meta
@@ -55,19 +50,13 @@ class ServerTest {
             pair     p1 mode=async master=ss1:v1 mirrors=ss1:v2,ss2:v1
             """;
 
-    @TempDir
-    java.nio.file.Path dir;
-    TestCluster cluster;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = new TestCluster(dir, TOPOLOGY, "meta", "ss1", "ss2");
-        cluster.start("ss1", BlockStoreOptions.defaults().withListen(new InetSocketAddress("127.0.0.1", 0)));
+    ServerTest() {
+        super(TOPOLOGY, 0);
     }
 
-    @AfterEach
-    void stop() {
-        cluster.close();
+    @BeforeEach
+    void startSs1() throws Exception {
+        cluster.start("ss1", BlockStoreOptions.defaults().withListen(new InetSocketAddress("127.0.0.1", 0)));
     }
 
     @Test

@@ -24,11 +24,14 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -55,12 +58,16 @@ public final class RpcServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel channel;
+    /** The accepted connections still open, closed first by {@link #close}. */
+    private final ChannelGroup connections;
 
-    private RpcServer(String name, EventLoopGroup boss, EventLoopGroup workers, Channel channel) {
+    private RpcServer(String name, EventLoopGroup boss, EventLoopGroup workers, Channel channel,
+                      ChannelGroup connections) {
         this.name = name;
         this.boss = boss;
         this.workers = workers;
         this.channel = channel;
+        this.connections = connections;
     }
 
     /** Binds {@code address} (port 0 picks a free port) and starts serving. */
@@ -79,6 +86,7 @@ public final class RpcServer implements AutoCloseable {
         EventLoopGroup boss = Transport.newEventLoopGroup(name + "-accept", 1);
         EventLoopGroup workers = Transport.newEventLoopGroup(name + "-io", ioThreads);
         ConnectionLimit limit = new ConnectionLimit(name, credentials.maxConnections());
+        ChannelGroup connections = new DefaultChannelGroup(name + "-connections", GlobalEventExecutor.INSTANCE);
         long idleMillis = credentials.idleTimeout().toMillis();
         try {
             Channel ch = new ServerBootstrap()
@@ -92,6 +100,7 @@ public final class RpcServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            connections.add(ch); // leaves the group when it closes
                             if (!limit.admit(ch)) {
                                 return;
                             }
@@ -112,7 +121,7 @@ public final class RpcServer implements AutoCloseable {
                         }
                     })
                     .bind(address).sync().channel();
-            return new RpcServer(name, boss, workers, ch);
+            return new RpcServer(name, boss, workers, ch, connections);
         } catch (RuntimeException | InterruptedException e) {
             boss.shutdownGracefully();
             workers.shutdownGracefully();
@@ -128,6 +137,9 @@ public final class RpcServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        // closed here rather than left to the event loops' shutdown, so that every client has its
+        // connection closed (and fails over or reconnects) by the time this returns
+        connections.close().awaitUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.info("{} stopped", name);

@@ -17,9 +17,9 @@
 #                                             First --warmup passes (default 1) of the suite on every
 #                                             target, peers alike, are not in the medians: a freshly
 #                                             started JVM runs its hot paths interpreted until it has
-#                                             compiled them (tens of thousands of requests; one pass is
-#                                             ~10,000 FUSE writes), and a server runs warm. The first
-#                                             pass's own figures are reported below the table.
+#                                             compiled them (tens of thousands of requests; one pass
+#                                             sends about 6,000 writes through FUSE), and a server runs
+#                                             warm. The first pass's own figures are reported apart.
 #   --port P   the cluster's ports are P..P+3 (default 17400), apart from other clusters on the machine
 #   bench.sh video|balance|memory [OPTIONS]   concurrent real-time video streams; read throughput over
 #                                             pairs with 0, 1, 2 mirrors under a per-volume bandwidth

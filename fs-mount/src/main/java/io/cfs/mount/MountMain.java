@@ -55,7 +55,8 @@ public final class MountMain implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",", showDefaultValue = CommandLine.Help.Visibility.NEVER,
             description = {"mount options, comma separated, as mount(8) and FUSE take them: ro (refuse every change "
-                    + "with EROFS), allow_other (every user may use the mount, not only the one who mounted it), "
+                    + "with EROFS), allow_other (every user may use the mount, not only the one who mounted it; "
+                    + "adds default_permissions, the kernel's own checks), "
                     + "nosuid, nodev, noexec, uid=, gid=, umask=, ... fstab's own (defaults, _netdev, nofail, noauto, "
                     + "x-*) are accepted and dropped; an unknown option is refused.",
                     "Always on: " + MountOptions.DEFAULTS_TEXT})
@@ -119,7 +120,7 @@ public final class MountMain implements Callable<Integer> {
                 Duration.ofMillis(Math.round(attrCacheSeconds * 1000)));
         CfsClient client = new CfsClient(topology, credentials, clientOptions, Clock.systemUTC(), id);
         try {
-            client.getattr("/");
+            client.getattr(io.cfs.mount.client.Caller.ROOT, "/");
         } catch (CfsException e) {
             if (e.code() == ErrorCode.AUTHENTICATION_FAILED) {
                 System.err.println("cfs mount: the metadata server at " + hostPort(topology) + " refused the cluster"

@@ -23,11 +23,16 @@ public record MountOptions(List<String> fuse, boolean readOnly, List<String> dro
      * What every CFS mount gets: 128 KiB writes ({@code big_writes}, see FUSE-NOTES), reads of up
      * to 128 KiB, and {@code attr_timeout=0} so the kernel asks for attributes each time (a hard
      * link's count, a size another host committed or a chmod are seen at once; the page cache is
-     * kept separately). Permissions are checked by the kernel. Not {@code allow_other}: only the
-     * mounting user sees the files unless it is asked for.
+     * kept separately). Not {@code allow_other}: only the mounting user sees the files unless it is
+     * asked for. CFS checks permissions itself ({@link io.cfs.mount.client.Access}); only with
+     * {@code allow_other} does the kernel check them as well ({@code default_permissions}, added
+     * then): the kernel opens FIFOs, sockets and devices without a call to the file system, so
+     * only it can refuse those to another user. It costs a round trip through FUSE for the
+     * attributes of each directory on a path, before every operation, which one user's mount
+     * saves.
      */
     static final String DEFAULTS_TEXT =
-            "big_writes,max_read=131072,attr_timeout=0,default_permissions,fsname=cfs,subtype=cfs";
+            "big_writes,max_read=131072,attr_timeout=0,fsname=cfs,subtype=cfs";
     static final List<String> DEFAULTS = List.of(DEFAULTS_TEXT.split(","));
 
     /** The kernel mount flags libfuse 2 passes on (its mount_flags table). */
@@ -99,6 +104,11 @@ public record MountOptions(List<String> fuse, boolean readOnly, List<String> dro
                             + String.join(",", new java.util.TreeSet<>(MOUNT_ONLY)) + ",x-*,_*)");
                 }
             }
+        }
+        if (byName.containsKey("allow_other")) {
+            // other users may use the mount: the kernel checks permissions too, for FIFOs, sockets and
+            // devices it opens without asking CFS
+            byName.putIfAbsent("default_permissions", "default_permissions");
         }
         return new MountOptions(List.copyOf(byName.values()), readOnly, List.copyOf(dropped));
     }

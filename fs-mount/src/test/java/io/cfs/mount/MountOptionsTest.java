@@ -16,7 +16,16 @@ class MountOptionsTest {
         assertEquals(MountOptions.DEFAULTS, o.fuse());
         assertFalse(o.readOnly());
         assertFalse(o.fuse().contains("allow_other"));
+        assertFalse(o.fuse().contains("default_permissions"), "one user's mount: CFS checks permissions alone");
         assertEquals(List.of("-o", MountOptions.DEFAULTS_TEXT), o.fuseArguments());
+    }
+
+    @Test
+    void allowOtherBringsTheKernelsPermissionChecks() {
+        assertTrue(MountOptions.parse(List.of("allow_other")).fuse().contains("default_permissions"));
+        assertFalse(MountOptions.parse(List.of("allow_root")).fuse().contains("default_permissions"));
+        assertEquals(1, MountOptions.parse(List.of("default_permissions,allow_other")).fuse().stream()
+                .filter("default_permissions"::equals).count(), "once");
     }
 
     @Test
@@ -37,7 +46,7 @@ class MountOptionsTest {
         MountOptions o = MountOptions.parse(List.of("rw,allow_other,_netdev,nofail,x-systemd.automount,noauto,defaults"));
         assertEquals(List.of("_netdev", "nofail", "x-systemd.automount", "noauto", "defaults"), o.dropped());
         List<String> expected = new ArrayList<>(MountOptions.DEFAULTS);
-        expected.addAll(List.of("rw", "allow_other"));
+        expected.addAll(List.of("rw", "allow_other", "default_permissions")); // other users: the kernel checks too
         assertEquals(expected, o.fuse());
     }
 

@@ -23,6 +23,7 @@ public enum ErrorCode {
     UNAVAILABLE(13),
     /** An open-file handle the server does not know. */
     BAD_HANDLE(14),
+    /** An operation only the owner (or root) may make: chmod, chown, utimes, a sticky directory's entries (EPERM). */
     PERMISSION_DENIED(15),
     FILE_TOO_LARGE(16),
     /** A request that is well-formed on the wire but makes no sense here (wrong opcode for the daemon). */
@@ -32,7 +33,9 @@ public enum ErrorCode {
     /** A client session the metadata server no longer has (its lease expired): open files must be reopened. */
     SESSION_EXPIRED(19),
     /** The peer does not hold the cluster secret (or a different one): the connection is closed. */
-    AUTHENTICATION_FAILED(20);
+    AUTHENTICATION_FAILED(20),
+    /** The caller's user and groups lack the read, write or search permission the mode bits require (EACCES). */
+    ACCESS_DENIED(21);
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[32];
 

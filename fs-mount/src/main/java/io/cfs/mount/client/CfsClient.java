@@ -267,11 +267,14 @@ public final class CfsClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- namespace
 
-    public FileAttr getattr(String path) {
+    // Every call naming a path is checked against the caller's permissions (see Access): search on
+    // each directory on the path, then what the call itself needs. Root passes all but execution.
+
+    public FileAttr getattr(Caller caller, String path) {
         if (path.equals("/")) {
             return withLocalSize(attr(ROOT));
         }
-        long dir = resolve(parent(path));
+        long dir = directory(caller, parent(path), path);
         Long inode = cache.inode(dir, name(path));
         FileAttr attr = inode == null ? null : cache.attr(inode);
         return withLocalSize(attr != null ? attr : lookup(dir, name(path)));
@@ -279,6 +282,14 @@ public final class CfsClient implements AutoCloseable {
 
     public FileAttr getattr(long handle) {
         return withLocalSize(attr(handle(handle).file.inode));
+    }
+
+    /** access(2): whether the caller may read, write and/or execute ({@link Access}'s mask; 0: exists). */
+    public void access(Caller caller, String path, int mask) {
+        FileAttr attr = getattr(caller, path);
+        if (mask != 0) {
+            Access.require(attr, caller, mask, path);
+        }
     }
 
     /** The attributes of an inode: cached, or asked. */
@@ -297,8 +308,17 @@ public final class CfsClient implements AutoCloseable {
         return cache.attr(attr, mark);
     }
 
+    /** opendir(2): listing a directory needs read permission on it. */
+    public void opendir(Caller caller, String path) {
+        long dir = resolve(caller, path);
+        if (!caller.root()) {
+            Access.require(attr(dir), caller, Access.READ, path);
+        }
+    }
+
+    /** The entries of a directory the caller opened ({@link #opendir}). */
     public List<DirEntry> readdir(String path) {
-        long dir = resolve(path);
+        long dir = resolve(Caller.ROOT, path);
         List<DirEntry> all = new ArrayList<>();
         String after = "";
         while (true) {
@@ -311,53 +331,56 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
-    public FileAttr mkdir(String path, int mode, int uid, int gid) {
-        long dir = resolve(parent(path));
+    public FileAttr mkdir(Caller caller, String path, int mode) {
+        long dir = writableParent(caller, path);
         long mark = cache.mark();
-        return named(dir, name(path), call(new MakeDirRequest(dir, name(path), mode & 07777, uid, gid),
+        return named(dir, name(path), call(new MakeDirRequest(dir, name(path), mode & 07777, caller.uid(),
+                caller.gid()), AttrReply.class).attr(), mark);
+    }
+
+    public FileAttr symlink(Caller caller, String target, String path) {
+        long dir = writableParent(caller, path);
+        long mark = cache.mark();
+        return named(dir, name(path), call(new SymlinkRequest(dir, name(path), target, caller.uid(), caller.gid()),
                 AttrReply.class).attr(), mark);
     }
 
-    public FileAttr symlink(String target, String path, int uid, int gid) {
-        long dir = resolve(parent(path));
-        long mark = cache.mark();
-        return named(dir, name(path), call(new SymlinkRequest(dir, name(path), target, uid, gid), AttrReply.class)
-                .attr(), mark);
-    }
-
-    public String readlink(String path) {
-        return call(new ReadLinkRequest(resolve(path)), ReadLinkReply.class).target();
+    public String readlink(Caller caller, String path) {
+        return call(new ReadLinkRequest(resolve(caller, path)), ReadLinkReply.class).target();
     }
 
     /** Makes {@code path} a new hard link to the file at {@code existing}. */
-    public FileAttr link(String existing, String path) {
-        long inode = resolve(existing);
-        long dir = resolve(parent(path));
+    public FileAttr link(Caller caller, String existing, String path) {
+        long inode = resolve(caller, existing);
+        if (!caller.root()) {
+            Access.requireLinkable(attr(inode), caller, existing);
+        }
+        long dir = writableParent(caller, path);
         long mark = cache.mark();
         return named(dir, name(path), call(new LinkRequest(inode, dir, name(path)), AttrReply.class).attr(), mark);
     }
 
     /** Creates a FIFO, socket or device node. */
-    public FileAttr mknod(String path, FileType type, int mode, int rdev, int uid, int gid) {
-        long dir = resolve(parent(path));
+    public FileAttr mknod(Caller caller, String path, FileType type, int mode, int rdev) {
+        long dir = writableParent(caller, path);
         long mark = cache.mark();
-        return named(dir, name(path), call(new MakeNodeRequest(dir, name(path), type, mode & 07777, rdev, uid, gid),
-                AttrReply.class).attr(), mark);
+        return named(dir, name(path), call(new MakeNodeRequest(dir, name(path), type, mode & 07777, rdev,
+                caller.uid(), caller.gid()), AttrReply.class).attr(), mark);
     }
 
     // The server's notice of a removal or rename reaches this host before the answer does; the
     // names are forgotten here too, whatever the answer, in case the change was made but its answer lost.
 
-    public void unlink(String path) {
-        remove(path, false);
+    public void unlink(Caller caller, String path) {
+        remove(caller, path, false);
     }
 
-    public void rmdir(String path) {
-        remove(path, true);
+    public void rmdir(Caller caller, String path) {
+        remove(caller, path, true);
     }
 
-    private void remove(String path, boolean directory) {
-        long dir = resolve(parent(path));
+    private void remove(Caller caller, String path, boolean directory) {
+        long dir = removableEntry(caller, path);
         try {
             call(new RemoveRequest(dir, name(path), directory), OkReply.class);
         } finally {
@@ -365,9 +388,20 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
-    public void rename(String from, String to) {
-        long fromDir = resolve(parent(from));
-        long toDir = resolve(parent(to));
+    /**
+     * rename(2): write and search on both directories, the sticky rule for what is moved and for
+     * what it replaces, and write on a directory that changes parent (its ".." changes).
+     */
+    public void rename(Caller caller, String from, String to) {
+        long fromDir = removableEntry(caller, from);
+        long toDir = writableParent(caller, to);
+        if (!caller.root()) {
+            Access.requireRemovable(attr(toDir), caller, to, () -> existing(toDir, name(to)));
+            FileAttr moved = getattr(caller, from);
+            if (moved.type() == FileType.DIRECTORY && fromDir != toDir) {
+                Access.require(moved, caller, Access.WRITE, from);
+            }
+        }
         try {
             call(new RenameRequest(fromDir, name(from), toDir, name(to)), OkReply.class);
         } finally {
@@ -376,15 +410,18 @@ public final class CfsClient implements AutoCloseable {
         }
     }
 
-    public void chmod(String path, int mode) {
-        setattr(resolve(path), SetAttrRequest.MODE, mode & 07777, 0, 0, 0, null, null);
+    public void chmod(Caller caller, String path, int mode) {
+        FileAttr attr = getattr(caller, path);
+        setattr(attr.inode(), SetAttrRequest.MODE, Access.chmod(attr, caller, mode & 07777, path), 0, 0, 0, null, null);
     }
 
     /** Changes owner and/or group; -1 leaves one as it is. */
-    public void chown(String path, int uid, int gid) {
+    public void chown(Caller caller, String path, int uid, int gid) {
+        FileAttr attr = getattr(caller, path);
+        Access.requireChown(attr, caller, uid, gid, path);
         int valid = (uid != -1 ? SetAttrRequest.UID : 0) | (gid != -1 ? SetAttrRequest.GID : 0);
         if (valid != 0) {
-            setattr(resolve(path), valid, 0, uid, gid, 0, null, null);
+            setattr(attr.inode(), valid, 0, uid, gid, 0, null, null);
         }
     }
 
@@ -393,13 +430,18 @@ public final class CfsClient implements AutoCloseable {
      * committed first, under the file's lock: their commit sets the mtime to the time of the
      * commit, which must not overwrite a time set after them (tar and cp -p set the mtime with
      * futimens(2) on the descriptor they wrote through, before closing it).
+     *
+     * @param toNow both times are set to the current time (touch(1)), which anyone who may write
+     *              the file may do; other times only its owner may set
      */
-    public void utimens(String path, Timespec atime, Timespec mtime) {
+    public void utimens(Caller caller, String path, Timespec atime, Timespec mtime, boolean toNow) {
+        FileAttr attr = getattr(caller, path);
+        Access.requireTimes(attr, caller, toNow, path);
         int valid = (atime != null ? SetAttrRequest.ATIME : 0) | (mtime != null ? SetAttrRequest.MTIME : 0);
         if (valid == 0) {
             return;
         }
-        long inode = resolve(path);
+        long inode = attr.inode();
         OpenFile file = openFiles.get(inode);
         if (file == null) {
             setattr(inode, valid, 0, 0, 0, 0, atime, mtime);
@@ -422,12 +464,17 @@ public final class CfsClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- open files
 
-    /** Creates (or, without O_EXCL, opens an existing) regular file and opens it: one round trip. */
-    public long create(String path, int mode, int uid, int gid, int flags) {
+    /**
+     * Creates (or, without O_EXCL, opens an existing) regular file and opens it: one round trip.
+     * The kernel sends a create only for a name it did not find, so the caller needs write and
+     * search on the directory (a file another host made in between is opened without a check of
+     * its own mode).
+     */
+    public long create(Caller caller, String path, int mode, int flags) {
         boolean exclusive = (flags & OpenFlags.EXCLUSIVE) != 0;
-        long dir = resolve(parent(path));
+        long dir = writableParent(caller, path);
         long mark = cache.mark();
-        OpenReply reply = call(new CreateOpenRequest(dir, name(path), mode & 07777, uid, gid,
+        OpenReply reply = call(new CreateOpenRequest(dir, name(path), mode & 07777, caller.uid(), caller.gid(),
                 exclusive, OpenFlags.writable(flags)), OpenReply.class);
         cache.name(dir, name(path), reply.attr().inode(), mark);
         OpenFile file = hold(reply.attr().inode());
@@ -444,23 +491,32 @@ public final class CfsClient implements AutoCloseable {
     }
 
     /** Creates a regular file without opening it (mknod(2)). */
-    public FileAttr createFile(String path, int mode, int uid, int gid) {
-        long dir = resolve(parent(path));
+    public FileAttr createFile(Caller caller, String path, int mode) {
+        long dir = writableParent(caller, path);
         long mark = cache.mark();
-        return named(dir, name(path), call(new CreateFileRequest(dir, name(path), mode & 07777, uid, gid, true),
-                AttrReply.class).attr(), mark);
+        return named(dir, name(path), call(new CreateFileRequest(dir, name(path), mode & 07777, caller.uid(),
+                caller.gid(), true), AttrReply.class).attr(), mark);
     }
 
-    public long open(String path, int flags) {
+    /** open(2) of an existing file: the caller needs the permissions its flags ask for ({@link Access#forOpen}). */
+    public long open(Caller caller, String path, int flags) {
         try {
-            return open(resolve(path), flags);
+            return open(permitted(caller, path, flags), flags);
         } catch (CfsException e) {
             if (e.code() != ErrorCode.NOT_FOUND) {
                 throw e;
             }
-            cache.forgetName(resolve(parent(path)), name(path)); // the cached inode is gone: look the name up again
-            return open(resolve(path), flags);
+            cache.forgetName(resolve(caller, parent(path)), name(path)); // the cached inode is gone: look the name up again
+            return open(permitted(caller, path, flags), flags);
         }
+    }
+
+    private long permitted(Caller caller, String path, int flags) {
+        long inode = resolve(caller, path);
+        if (!caller.root()) {
+            Access.require(attr(inode), caller, Access.forOpen(flags), path);
+        }
+        return inode;
     }
 
     private long open(long inode, int flags) {
@@ -868,8 +924,8 @@ public final class CfsClient implements AutoCloseable {
     }
 
     /** Truncates or extends a file by path; opens it for the time of the change, as the data path needs its layout. */
-    public void truncate(String path, long size) {
-        long handle = open(path, OpenFlags.WRITE_ONLY);
+    public void truncate(Caller caller, String path, long size) {
+        long handle = open(caller, path, OpenFlags.WRITE_ONLY);
         try {
             ftruncate(handle, size);
         } finally {
@@ -1199,14 +1255,20 @@ public final class CfsClient implements AutoCloseable {
         return named(dir, name, call(new LookupRequest(dir, name), AttrReply.class).attr(), mark);
     }
 
-    /** The inode of a path, name by name from the cache, asking the server for the names it lacks. */
-    long resolve(String path) {
+    /**
+     * The inode of a path, name by name from the cache, asking the server for the names it lacks.
+     * A caller other than root needs search permission on every directory it passes through.
+     */
+    long resolve(Caller caller, String path) {
         long inode = ROOT;
         int from = 1;
         while (from < path.length()) {
             int slash = path.indexOf('/', from);
             int end = slash < 0 ? path.length() : slash;
             if (end > from) { // "//" and a trailing "/" name nothing
+                if (!caller.root()) {
+                    searchable(attr(inode), caller, path);
+                }
                 String name = path.substring(from, end);
                 Long known = cache.inode(inode, name);
                 inode = known != null ? known : lookup(inode, name).inode();
@@ -1214,6 +1276,66 @@ public final class CfsClient implements AutoCloseable {
             from = end + 1;
         }
         return inode;
+    }
+
+    /** The directory {@code dir} (the parent of {@code path}), which the caller may search. */
+    private long directory(Caller caller, String dir, String path) {
+        long inode = resolve(caller, dir);
+        if (!caller.root()) {
+            searchable(attr(inode), caller, path);
+        }
+        return inode;
+    }
+
+    private static void searchable(FileAttr dir, Caller caller, String path) {
+        if (dir.type() != FileType.DIRECTORY) {
+            throw new CfsException(ErrorCode.NOT_A_DIRECTORY, path + ": inode " + dir.inode() + " on the way is a "
+                    + dir.type() + ", not a directory");
+        }
+        Access.require(dir, caller, Access.EXECUTE, path);
+    }
+
+    /** The parent directory of {@code path}, in which the caller may add or remove names (write and search). */
+    private long writableParent(Caller caller, String path) {
+        long dir = resolve(caller, parent(path));
+        if (!caller.root()) {
+            FileAttr attr = attr(dir);
+            searchable(attr, caller, path);
+            Access.require(attr, caller, Access.WRITE, parent(path));
+        }
+        return dir;
+    }
+
+    /** The parent directory of {@code path}, from which the caller may remove it (write, search, sticky rule). */
+    private long removableEntry(Caller caller, String path) {
+        long dir = writableParent(caller, path);
+        if (!caller.root()) {
+            Access.requireRemovable(attr(dir), caller, path, () -> {
+                FileAttr victim = existing(dir, name(path));
+                if (victim == null) {
+                    throw new CfsException(ErrorCode.NOT_FOUND, path + ": no such file or directory");
+                }
+                return victim;
+            });
+        }
+        return dir;
+    }
+
+    /** What {@code name} in {@code dir} is, or null if nothing. */
+    private FileAttr existing(long dir, String name) {
+        Long inode = cache.inode(dir, name);
+        FileAttr attr = inode == null ? null : cache.attr(inode);
+        if (attr != null) {
+            return attr;
+        }
+        try {
+            return lookup(dir, name);
+        } catch (CfsException e) {
+            if (e.code() == ErrorCode.NOT_FOUND) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     static String parent(String path) {

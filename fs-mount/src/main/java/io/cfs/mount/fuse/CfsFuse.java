@@ -1,5 +1,6 @@
 package io.cfs.mount.fuse;
 
+import io.cfs.mount.client.Caller;
 import io.cfs.mount.client.CfsClient;
 import io.cfs.mount.client.OpenFlags;
 import io.cfs.protocol.CfsException;
@@ -45,9 +46,6 @@ public final class CfsFuse extends FuseStubFS {
     private final FuseCall call;
     private final Supplier<Caller> caller;
 
-    /** Who made a request: the owner of the inodes it creates. */
-    public record Caller(int uid, int gid) {}
-
     /**
      * The driver as mounted: the caller of each request is taken from its FUSE context.
      *
@@ -59,7 +57,7 @@ public final class CfsFuse extends FuseStubFS {
     }
 
     /**
-     * @param caller who makes each request, or null for the FUSE context's uid and gid (which
+     * @param caller who makes each request, or null for the FUSE context's uid, gid and pid (which
      *               exists only inside a callback of a mounted file system; tests supply their own)
      */
     CfsFuse(CfsClient client, int blockSize, boolean readOnly, Supplier<Caller> caller, MeterRegistry registry) {
@@ -97,12 +95,17 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
-        return call.run("getattr", path, () -> fill(client.getattr(path), stat));
+        return call.run("getattr", path, () -> fill(client.getattr(caller(), path), stat));
     }
 
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         return call.run("fgetattr", path, () -> fill(client.getattr(fi.fh.get()), stat));
+    }
+
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        return call.run("opendir", path, () -> ok(() -> client.opendir(caller(), path)));
     }
 
     @Override
@@ -112,22 +115,22 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int mkdir(String path, @mode_t long mode) {
-        return call.mutate("mkdir", path, () -> done(client.mkdir(path, (int) mode, uid(), gid())));
+        return call.mutate("mkdir", path, () -> done(client.mkdir(caller(), path, (int) mode)));
     }
 
     @Override
     public int symlink(String oldpath, String newpath) {
-        return call.mutate("symlink", newpath, () -> done(client.symlink(oldpath, newpath, uid(), gid())));
+        return call.mutate("symlink", newpath, () -> done(client.symlink(caller(), oldpath, newpath)));
     }
 
     @Override
     public int readlink(String path, Pointer buf, @size_t long size) {
-        return call.run("readlink", path, () -> copyLink(client.readlink(path), buf, size));
+        return call.run("readlink", path, () -> copyLink(client.readlink(caller(), path), buf, size));
     }
 
     @Override
     public int link(String oldpath, String newpath) {
-        return call.mutate("link", newpath, () -> done(client.link(oldpath, newpath)));
+        return call.mutate("link", newpath, () -> done(client.link(caller(), oldpath, newpath)));
     }
 
     @Override
@@ -137,37 +140,37 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int access(String path, int mask) {
-        return call.run("access", path, () -> done(client.getattr(path)));
+        return call.run("access", path, () -> ok(() -> client.access(caller(), path, mask)));
     }
 
     @Override
     public int rmdir(String path) {
-        return call.mutate("rmdir", path, () -> ok(() -> client.rmdir(path)));
+        return call.mutate("rmdir", path, () -> ok(() -> client.rmdir(caller(), path)));
     }
 
     @Override
     public int unlink(String path) {
-        return call.mutate("unlink", path, () -> ok(() -> client.unlink(path)));
+        return call.mutate("unlink", path, () -> ok(() -> client.unlink(caller(), path)));
     }
 
     @Override
     public int rename(String oldpath, String newpath) {
-        return call.mutate("rename", oldpath, () -> ok(() -> client.rename(oldpath, newpath)));
+        return call.mutate("rename", oldpath, () -> ok(() -> client.rename(caller(), oldpath, newpath)));
     }
 
     @Override
     public int chmod(String path, @mode_t long mode) {
-        return call.mutate("chmod", path, () -> ok(() -> client.chmod(path, (int) mode)));
+        return call.mutate("chmod", path, () -> ok(() -> client.chmod(caller(), path, (int) mode)));
     }
 
     @Override
     public int chown(String path, @uid_t long uid, @gid_t long gid) {
-        return call.mutate("chown", path, () -> ok(() -> client.chown(path, (int) uid, (int) gid)));
+        return call.mutate("chown", path, () -> ok(() -> client.chown(caller(), path, (int) uid, (int) gid)));
     }
 
     @Override
     public int truncate(String path, @off_t long size) {
-        return call.mutate("truncate", path, () -> ok(() -> client.truncate(path, size)));
+        return call.mutate("truncate", path, () -> ok(() -> client.truncate(caller(), path, size)));
     }
 
     @Override
@@ -177,7 +180,8 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        return call.mutate("utimens", path, () -> ok(() -> client.utimens(path, time(timespec[0]), time(timespec[1]))));
+        return call.mutate("utimens", path, () -> ok(() -> client.utimens(caller(), path, time(timespec[0]), time(timespec[1]),
+                now(timespec[0]) && now(timespec[1]))));
     }
 
     @Override
@@ -187,12 +191,12 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
-        return call.mutate("create", path, () -> opened(fi, client.create(path, (int) mode, uid(), gid(), fi.flags.get())));
+        return call.mutate("create", path, () -> opened(fi, client.create(caller(), path, (int) mode, fi.flags.get())));
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        FuseCall.Body open = () -> opened(fi, client.open(path, fi.flags.get()));
+        FuseCall.Body open = () -> opened(fi, client.open(caller(), path, fi.flags.get()));
         return OpenFlags.writable(fi.flags.get()) ? call.mutate("open", path, open) : call.run("open", path, open);
     }
 
@@ -284,7 +288,7 @@ public final class CfsFuse extends FuseStubFS {
     private int makeNode(String path, int mode, int rdev) {
         int kind = mode & FileStat.S_IFMT;
         if (kind == FileStat.S_IFREG || kind == 0) {
-            client.createFile(path, mode, uid(), gid());
+            client.createFile(caller(), path, mode);
             return 0;
         }
         FileType type;
@@ -300,21 +304,17 @@ public final class CfsFuse extends FuseStubFS {
             throw new CfsException(ErrorCode.INVALID_ARGUMENT, "mknod of file type 0" + Integer.toOctalString(kind)
                     + ": expected a regular file, FIFO, socket or device");
         }
-        client.mknod(path, type, mode, rdev, uid(), gid());
+        client.mknod(caller(), path, type, mode, rdev);
         return 0;
     }
 
     private Caller contextCaller() {
         FuseContext context = getContext();
-        return new Caller((int) context.uid.get(), (int) context.gid.get());
+        return new Caller((int) context.uid.get(), (int) context.gid.get(), new ProcGroups(context.pid.get()));
     }
 
-    private int uid() {
-        return caller.get().uid();
-    }
-
-    private int gid() {
-        return caller.get().gid();
+    private Caller caller() {
+        return caller.get();
     }
 
     private int listInto(String path, Pointer buf, FuseFillDir filter) {
@@ -373,6 +373,10 @@ public final class CfsFuse extends FuseStubFS {
         st.f_favail.set(1L << 32);
         st.f_namemax.set(255);
         return 0;
+    }
+
+    private static boolean now(Timespec t) {
+        return t.tv_nsec.longValue() == UTIME_NOW;
     }
 
     /** A FUSE time, or null for UTIME_OMIT; UTIME_NOW becomes the current time. */

@@ -24,9 +24,8 @@ final class Errno {
         TABLE.put(ErrorCode.IO_ERROR, ErrorCodes.EIO());
         TABLE.put(ErrorCode.UNAVAILABLE, ErrorCodes.EIO());
         TABLE.put(ErrorCode.BAD_HANDLE, ErrorCodes.EBADF());
-        // the metadata server's one use is link(2) of a directory, which is EPERM; CFS checks no
-        // permissions itself (the kernel does, with default_permissions)
         TABLE.put(ErrorCode.PERMISSION_DENIED, ErrorCodes.EPERM());
+        TABLE.put(ErrorCode.ACCESS_DENIED, ErrorCodes.EACCES());
         TABLE.put(ErrorCode.FILE_TOO_LARGE, ErrorCodes.EFBIG());
         TABLE.put(ErrorCode.UNSUPPORTED, ErrorCodes.EOPNOTSUPP());
         TABLE.put(ErrorCode.INTERNAL, ErrorCodes.EIO());

@@ -3,6 +3,7 @@ package io.cfs.mount.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cfs.mount.client.Caller;
 import io.cfs.mount.client.CfsClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
@@ -19,7 +20,7 @@ import ru.serce.jnrfuse.struct.Timespec;
 
 /**
  * Calls {@link CfsFuse}'s callbacks as libfuse would, without a mount: every struct and buffer in
- * native memory, the caller's uid and gid supplied instead of taken from a FUSE context.
+ * native memory, the caller ({@link #caller}) supplied instead of taken from a FUSE context.
  */
 final class Fuse {
     static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getSystemRuntime();
@@ -37,6 +38,8 @@ final class Fuse {
 
     final CfsClient client;
     final CfsFuse fs;
+    /** Who the next callbacks come from. */
+    volatile Caller caller = Caller.of(UID, GID);
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     Fuse(CfsClient client, int blockSize) {
@@ -46,7 +49,7 @@ final class Fuse {
     /** @param readOnly the driver of a mount with {@code -o ro} */
     Fuse(CfsClient client, int blockSize, boolean readOnly) {
         this.client = client;
-        this.fs = new CfsFuse(client, blockSize, readOnly, () -> new CfsFuse.Caller(UID, GID), meters);
+        this.fs = new CfsFuse(client, blockSize, readOnly, () -> caller, meters);
         client.bindMetrics(meters);
     }
 
@@ -95,6 +98,9 @@ final class Fuse {
         StringBuilder at = new StringBuilder();
         for (String part : path.substring(1).split("/")) {
             at.append('/').append(part);
+            if (getattr(at.toString()) == 0) {
+                continue; // as mkdir -p: the kernel finds it and sends no mkdir
+            }
             int r = fs.mkdir(at.toString(), 0755);
             assertTrue(r == 0 || r == -17, "mkdir " + at + " -> " + r);
         }

@@ -4,6 +4,7 @@ import io.cfs.blockstore.BlockStore;
 import io.cfs.blockstore.BlockStoreOptions;
 import io.cfs.meta.MetadataOptions;
 import io.cfs.meta.MetadataServer;
+import io.cfs.mount.client.Caller;
 import io.cfs.mount.client.CfsClient;
 import io.cfs.mount.client.ClientOptions;
 import io.cfs.protocol.FreePorts;
@@ -98,10 +99,12 @@ final class InProcessCluster implements AutoCloseable {
             admin = new RpcClient("test->meta", topology.metadata().address(), group, credentials,
                     Duration.ofSeconds(10));
             try (CfsClient c = new CfsClient(topology, credentials, OPTIONS, Clock.systemUTC(), "setup")) {
-                c.mkdir("/sync", 0755, 0, 0);
-                c.mkdir("/async", 0755, 0, 0);
-                admin.call(new SetPairRequest(c.getattr("/sync").inode(), SYNC), OkReply.class);
-                admin.call(new SetPairRequest(c.getattr("/async").inode(), ASYNC), OkReply.class);
+                for (String top : List.of("/sync", "/async")) { // the tests' caller works in them
+                    c.mkdir(Caller.ROOT, top, 0755);
+                    c.chown(Caller.ROOT, top, Fuse.UID, Fuse.GID);
+                }
+                admin.call(new SetPairRequest(c.getattr(Caller.ROOT, "/sync").inode(), SYNC), OkReply.class);
+                admin.call(new SetPairRequest(c.getattr(Caller.ROOT, "/async").inode(), ASYNC), OkReply.class);
             }
         } catch (Exception | Error e) {
             close();

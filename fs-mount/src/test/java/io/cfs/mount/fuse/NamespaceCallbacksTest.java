@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cfs.mount.client.Access;
+import io.cfs.mount.client.Caller;
 import io.cfs.protocol.LeakCheck;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,7 @@ import ru.serce.jnrfuse.struct.Statvfs;
 class NamespaceCallbacksTest {
     static final int ENOENT = -2;
     static final int EPERM = -1;
+    static final int EACCES = -13;
     static final int EEXIST = -17;
     static final int ENOTDIR = -20;
     static final int EISDIR = -21;
@@ -67,6 +71,11 @@ class NamespaceCallbacksTest {
         if (cluster != null) {
             cluster.close();
         }
+    }
+
+    @AfterEach
+    void callerAgain() {
+        fuse.caller = Caller.of(UID, GID);
     }
 
     @BeforeEach
@@ -273,6 +282,7 @@ class NamespaceCallbacksTest {
         FileStat st = fuse.stat(base + "/f");
         assertEquals(FileStat.S_IFREG, type(st), "chmod keeps the type");
         assertEquals(04751, perms(st));
+        fuse.caller = Caller.ROOT; // only root gives files away
         assertEquals(0, fuse.fs.chown(base + "/f", 42, 43));
         assertEquals(0, fuse.fs.chown(base + "/f", 0xFFFFFFFFL, 44), "uid -1 as FUSE passes it (unsigned)");
         st = fuse.stat(base + "/f");
@@ -286,6 +296,82 @@ class NamespaceCallbacksTest {
         assertEquals(0700, perms(fuse.stat(base)));
         assertEquals(ENOENT, fuse.fs.chmod(base + "/none", 0600));
         assertEquals(ENOENT, fuse.fs.chown(base + "/none", 1, 1));
+    }
+
+    @Test
+    void theModeBitsDecideWhatAnotherUserMayDo() {
+        Caller owner = Caller.of(UID, GID);
+        Caller stranger = Caller.of(2000, 2000);
+        Caller member = Caller.of(2001, 2001, GID); // in the owner's group as a supplementary group
+        fuse.put(base + "/private", "p".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(0, fuse.fs.chmod(base + "/private", 0640));
+        fuse.put(base + "/public", "o".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(0, fuse.fs.chmod(base + "/public", 0644));
+        fuse.mkdirs(base + "/closed/inner");
+        fuse.put(base + "/closed/inner/f", new byte[0]);
+        assertEquals(0, fuse.fs.chmod(base + "/closed", 0700));
+
+        fuse.caller = stranger;
+        assertEquals(EACCES, fuse.openErr(base + "/private", O_RDONLY), "others: no read bit");
+        assertEquals(0, fuse.fs.release(base + "/public", fuse.open(base + "/public", O_RDONLY)));
+        assertEquals(EACCES, fuse.openErr(base + "/public", O_WRONLY), "others: no write bit");
+        assertEquals(EACCES, fuse.openErr(base + "/public", O_RDONLY | Fuse.O_TRUNC), "O_TRUNC needs write");
+        assertEquals(EACCES, fuse.getattr(base + "/closed/inner/f"), "no search permission on closed/");
+        assertEquals(EACCES, fuse.getattr(base + "/closed/inner"));
+        assertEquals(0, fuse.getattr(base + "/closed"), "its own attributes need search on its parent only");
+        assertEquals(EACCES, fuse.fs.opendir(base + "/closed", Fuse.newInfo(0)), "no read bit: no listing");
+        assertEquals(EACCES, fuse.fs.create(base + "/new", 0644, Fuse.newInfo(Fuse.O_CREAT | O_WRONLY)),
+                "no write bit on the directory");
+        assertEquals(EACCES, fuse.fs.mkdir(base + "/newdir", 0755));
+        assertEquals(EACCES, fuse.fs.unlink(base + "/public"));
+        assertEquals(EACCES, fuse.fs.rename(base + "/public", base + "/moved"));
+        assertEquals(EPERM, fuse.fs.chmod(base + "/public", 0666), "only the owner changes the mode");
+        assertEquals(EPERM, fuse.fs.chown(base + "/public", 2000, -1), "only root gives files away");
+        assertEquals(EPERM, fuse.utimens(base + "/public", 1, 0, 1, 0), "only the owner sets times");
+        assertEquals(EACCES, fuse.utimens(base + "/public", 0, UTIME_NOW, 0, UTIME_NOW), "touch needs write");
+        assertEquals(EACCES, fuse.fs.access(base + "/public", Access.WRITE));
+        assertEquals(0, fuse.fs.access(base + "/public", Access.READ));
+        assertEquals(0, fuse.fs.access(base + "/private", 0), "F_OK: it exists");
+
+        fuse.caller = member;
+        assertEquals(0, fuse.fs.release(base + "/private", fuse.open(base + "/private", O_RDONLY)));
+        assertEquals(EACCES, fuse.openErr(base + "/private", O_RDWR), "the group has no write bit");
+
+        fuse.caller = owner;
+        assertEquals(0, fuse.fs.chmod(base + "/public", 0646));
+        assertEquals(EPERM, fuse.fs.chown(base + "/public", -1, 2000), "the owner is not in group 2000");
+        assertEquals(0, fuse.fs.chown(base + "/public", -1, GID), "its own group");
+        fuse.caller = stranger;
+        assertEquals(0, fuse.utimens(base + "/public", 0, UTIME_NOW, 0, UTIME_NOW), "others may write: touch");
+        assertEquals(0, fuse.fs.access(base + "/public", Access.READ | Access.WRITE));
+
+        fuse.caller = Caller.ROOT;
+        assertEquals(0, fuse.getattr(base + "/closed/inner/f"), "root searches anything");
+        assertEquals(0, fuse.fs.release(base + "/private", fuse.open(base + "/private", O_RDWR)));
+        assertEquals(EACCES, fuse.fs.access(base + "/private", Access.EXECUTE), "root executes only what has an x bit");
+        assertEquals(0, fuse.fs.access(base + "/closed", Access.EXECUTE), "but searches every directory");
+    }
+
+    @Test
+    void aStickyDirectoryKeepsEachUsersEntriesToThem() {
+        fuse.caller = Caller.ROOT;
+        assertEquals(0, fuse.fs.chmod(base, 01777));
+        fuse.caller = Caller.of(2000, 2000);
+        fuse.put(base + "/theirs", new byte[0]);
+        fuse.mkdirs(base + "/theirdir");
+        fuse.caller = Caller.of(UID, GID); // owns base: may remove anything in it
+        fuse.put(base + "/mine", new byte[0]);
+        fuse.caller = Caller.of(2001, 2001);
+        assertEquals(EPERM, fuse.fs.unlink(base + "/mine"), "another user's file in a sticky directory");
+        assertEquals(EPERM, fuse.fs.rename(base + "/mine", base + "/taken"));
+        fuse.put(base + "/own", new byte[0]);
+        assertEquals(EPERM, fuse.fs.rename(base + "/own", base + "/theirs"), "nor replace one");
+        assertEquals(0, fuse.fs.unlink(base + "/own"));
+        fuse.caller = Caller.of(2000, 2000);
+        assertEquals(EACCES, fuse.fs.rename(base + "/theirdir", "/sync/elsewhere"), "no write on /sync");
+        assertEquals(0, fuse.fs.rmdir(base + "/theirdir"));
+        fuse.caller = Caller.of(UID, GID);
+        assertEquals(0, fuse.fs.unlink(base + "/theirs"), "the directory's owner may");
     }
 
     @Test

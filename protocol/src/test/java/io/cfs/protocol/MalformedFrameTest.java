@@ -215,7 +215,7 @@ class MalformedFrameTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 21, 31, 32, 0x0100, 0xFFFF})
+    @ValueSource(ints = {0, 22, 31, 32, 0x0100, 0xFFFF})
     void invalidErrorCode(int code) {
         corrupted(frame(Opcode.ERROR.code(), b -> {
             b.writeShort(code);

@@ -153,7 +153,8 @@ public final class MountMain implements Callable<Integer> {
         }
         MeterRegistry registry = metrics != null ? metrics.registry() : new SimpleMeterRegistry();
         client.bindMetrics(registry);
-        CfsFuse fs = new CfsFuse(client, topology.blockSize(), options.readOnly(), registry);
+        CfsFuse fs = new CfsFuse(client, topology.blockSize(), options.readOnly(),
+                options.fuse().contains("default_permissions"), registry);
         List<String> fuseArgs = new ArrayList<>(options.fuseArguments());
         if (singleThreaded) {
             fuseArgs.add("-s");

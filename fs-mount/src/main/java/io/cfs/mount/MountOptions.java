@@ -24,12 +24,11 @@ public record MountOptions(List<String> fuse, boolean readOnly, List<String> dro
      * to 128 KiB, and {@code attr_timeout=0} so the kernel asks for attributes each time (a hard
      * link's count, a size another host committed or a chmod are seen at once; the page cache is
      * kept separately). Not {@code allow_other}: only the mounting user sees the files unless it is
-     * asked for. CFS checks permissions itself ({@link io.cfs.mount.client.Access}); only with
-     * {@code allow_other} does the kernel check them as well ({@code default_permissions}, added
-     * then): the kernel opens FIFOs, sockets and devices without a call to the file system, so
-     * only it can refuse those to another user. It costs a round trip through FUSE for the
-     * attributes of each directory on a path, before every operation, which one user's mount
-     * saves.
+     * asked for; with it (or {@code allow_root}) the kernel checks permissions ({@code
+     * default_permissions}, added then): it opens FIFOs, sockets and devices without a call to the
+     * file system, so only it can refuse those to another user. Without, CFS checks them itself
+     * ({@link io.cfs.mount.client.Access}) and saves a round trip through FUSE for the attributes of
+     * each directory on a path before every operation.
      */
     static final String DEFAULTS_TEXT =
             "big_writes,max_read=131072,attr_timeout=0,fsname=cfs,subtype=cfs";
@@ -105,9 +104,9 @@ public record MountOptions(List<String> fuse, boolean readOnly, List<String> dro
                 }
             }
         }
-        if (byName.containsKey("allow_other")) {
-            // other users may use the mount: the kernel checks permissions too, for FIFOs, sockets and
-            // devices it opens without asking CFS
+        if (byName.containsKey("allow_other") || byName.containsKey("allow_root")) {
+            // other users may use the mount: the kernel checks their permissions (CFS then does not),
+            // FIFOs, sockets and devices included, which it opens without asking CFS
             byName.putIfAbsent("default_permissions", "default_permissions");
         }
         return new MountOptions(List.copyOf(byName.values()), readOnly, List.copyOf(dropped));

@@ -23,7 +23,7 @@ class MountOptionsTest {
     @Test
     void allowOtherBringsTheKernelsPermissionChecks() {
         assertTrue(MountOptions.parse(List.of("allow_other")).fuse().contains("default_permissions"));
-        assertFalse(MountOptions.parse(List.of("allow_root")).fuse().contains("default_permissions"));
+        assertTrue(MountOptions.parse(List.of("allow_root")).fuse().contains("default_permissions"));
         assertEquals(1, MountOptions.parse(List.of("default_permissions,allow_other")).fuse().stream()
                 .filter("default_permissions"::equals).count(), "once");
     }

@@ -11,11 +11,11 @@ import java.util.function.Supplier;
 
 /**
  * The permission checks of POSIX, as Linux makes them for a local file system (generic_permission,
- * may_delete, setattr_prepare), on the attributes CFS holds. The mount does not use the kernel's
- * {@code default_permissions}: with it the kernel asks for the attributes of every directory on a
- * path before each operation (attributes are not cached in the kernel, so that another host's
- * changes show at once), three or four round trips through FUSE for every stat. CFS checks them
- * itself, from its coherent cache.
+ * may_delete, setattr_prepare), on the attributes CFS holds: for a mount only its user reaches,
+ * which does without the kernel's {@code default_permissions} (with it the kernel asks for the
+ * attributes of every directory on a path before each operation, as it caches no attributes so
+ * that another host's changes show at once: three or four round trips through FUSE for a stat).
+ * A request the kernel checked ({@link Caller#kernelChecked}) is not checked again.
  *
  * <p>No access control lists (CFS keeps none) and no capabilities but the superuser's, which
  * passes every check but the execution of a file with no execute bit. A refused check is
@@ -32,8 +32,8 @@ public final class Access {
     private static final int STICKY = 01000;
     private static final int ANY_EXECUTE = 0111;
     private static final int ACCESS_MODE = 03;
+    private static final int O_RDONLY = 0;
     private static final int O_WRONLY = 01;
-    private static final int O_RDWR = 02;
     private static final int O_TRUNC = 01000;
     /** The kernel's FMODE_EXEC, set in the flags of the open of a file being executed. */
     private static final int FMODE_EXEC = 040;
@@ -72,16 +72,16 @@ public final class Access {
 
     /** The permissions an open(2) with {@code flags} needs on the file. */
     public static int forOpen(int flags) {
+        if ((flags & FMODE_EXEC) != 0) {
+            return EXECUTE; // execve(2) needs no read permission: a --x--x--x binary runs
+        }
         int mask = switch (flags & ACCESS_MODE) {
+            case O_RDONLY -> READ;
             case O_WRONLY -> WRITE;
-            case O_RDWR -> READ | WRITE;
-            default -> READ;
+            default -> READ | WRITE; // O_RDWR, and 3 as Linux reads it
         };
         if ((flags & O_TRUNC) != 0) {
             mask |= WRITE;
-        }
-        if ((flags & FMODE_EXEC) != 0) {
-            mask |= EXECUTE;
         }
         return mask;
     }
@@ -114,12 +114,15 @@ public final class Access {
     /**
      * The mode a chmod by {@code caller} sets: the owner's (or root's) request, with the set-group-ID
      * bit dropped when the caller is not in the file's group. Anyone who may write the file may drop
-     * its set-user-ID and set-group-ID bits and nothing else: the kernel asks for that when such a
-     * file is written or truncated by another user.
+     * its set-user-ID and/or set-group-ID bits and change nothing else: the kernel asks for that
+     * when such a file is written or truncated by another user (so a writer's {@code chmod u-s},
+     * which Linux refuses, passes here: the two cannot be told apart).
      */
     public static int chmod(FileAttr attr, Caller caller, int mode, String path) {
         if (!owns(attr, caller)) {
-            boolean dropsPrivileges = mode == (attr.mode() & ~(SET_UID | SET_GID)) && mode != attr.mode();
+            int dropped = attr.mode() & ~mode;
+            boolean dropsPrivileges = dropped != 0 && (dropped & ~(SET_UID | SET_GID)) == 0
+                    && (mode & ~attr.mode()) == 0;
             if (!dropsPrivileges || !allowed(attr, caller, WRITE)) {
                 throw notOwner(attr, caller, "change the mode of", path);
             }

@@ -49,21 +49,24 @@ public final class CfsFuse extends FuseStubFS {
     /**
      * The driver as mounted: the caller of each request is taken from its FUSE context.
      *
-     * @param readOnly refuse every change (creates, writes, renames, chmod, ...) with EROFS
-     * @param registry where each callback's count, latency, errors and bytes go (see {@link FuseCall})
+     * @param readOnly     refuse every change (creates, writes, renames, chmod, ...) with EROFS
+     * @param kernelChecks the mount has {@code default_permissions}: the kernel checks every
+     *                     request's permissions before it reaches CFS, which does not check again
+     * @param registry     where each callback's count, latency, errors and bytes go (see {@link FuseCall})
      */
-    public CfsFuse(CfsClient client, int blockSize, boolean readOnly, MeterRegistry registry) {
-        this(client, blockSize, readOnly, null, registry);
+    public CfsFuse(CfsClient client, int blockSize, boolean readOnly, boolean kernelChecks, MeterRegistry registry) {
+        this(client, blockSize, readOnly, kernelChecks, null, registry);
     }
 
     /**
      * @param caller who makes each request, or null for the FUSE context's uid, gid and pid (which
      *               exists only inside a callback of a mounted file system; tests supply their own)
      */
-    CfsFuse(CfsClient client, int blockSize, boolean readOnly, Supplier<Caller> caller, MeterRegistry registry) {
+    CfsFuse(CfsClient client, int blockSize, boolean readOnly, boolean kernelChecks, Supplier<Caller> caller,
+            MeterRegistry registry) {
         this.client = client;
         this.blockSize = blockSize;
-        this.caller = caller != null ? caller : this::contextCaller;
+        this.caller = caller != null ? caller : () -> contextCaller(kernelChecks);
         this.call = new FuseCall(registry, readOnly);
         acceptUtimeOmit();
     }
@@ -105,12 +108,15 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        return call.run("opendir", path, () -> ok(() -> client.opendir(caller(), path)));
+        return call.run("opendir", path, () -> {
+            fi.fh.set(client.opendir(caller(), path));
+            return 0;
+        });
     }
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
-        return call.run("readdir", path, () -> listInto(path, buf, filter));
+        return call.run("readdir", path, () -> listInto(fi.fh.get(), buf, filter));
     }
 
     @Override
@@ -308,17 +314,18 @@ public final class CfsFuse extends FuseStubFS {
         return 0;
     }
 
-    private Caller contextCaller() {
+    private Caller contextCaller(boolean kernelChecks) {
         FuseContext context = getContext();
-        return new Caller((int) context.uid.get(), (int) context.gid.get(), new ProcGroups(context.pid.get()));
+        return new Caller((int) context.uid.get(), (int) context.gid.get(), new ProcGroups(context.pid.get()),
+                kernelChecks);
     }
 
     private Caller caller() {
         return caller.get();
     }
 
-    private int listInto(String path, Pointer buf, FuseFillDir filter) {
-        List<DirEntry> entries = client.readdir(path);
+    private int listInto(long dir, Pointer buf, FuseFillDir filter) {
+        List<DirEntry> entries = client.readdir(dir);
         filter.apply(buf, utf8("."), null, 0);
         filter.apply(buf, utf8(".."), null, 0);
         for (DirEntry e : entries) {

@@ -61,8 +61,9 @@ class AccessTest {
         assertEquals(READ, Access.forOpen(0));
         assertEquals(WRITE, Access.forOpen(01));
         assertEquals(READ | WRITE, Access.forOpen(02));
+        assertEquals(READ | WRITE, Access.forOpen(03), "as Linux reads O_ACCMODE 3");
         assertEquals(READ | WRITE, Access.forOpen(01000), "O_TRUNC writes");
-        assertEquals(READ | EXECUTE, Access.forOpen(040), "the open of an exec");
+        assertEquals(EXECUTE, Access.forOpen(040), "the open of an exec needs no read bit");
         assertEquals(WRITE, Access.forOpen(01 | 0100 | 02000), "O_CREAT and O_APPEND add nothing");
     }
 
@@ -83,7 +84,9 @@ class AccessTest {
         assertEquals(0755, Access.chmod(file(0755), Caller.of(100, 100), 02755, "/f"), "not in group 50");
         assertEquals(02755, Access.chmod(file(0755), Caller.ROOT, 02755, "/f"));
         assertEquals(0766, Access.chmod(file(06766), OTHER, 0766, "/f"), "a writer drops set-id bits (kernel's kill-priv)");
+        assertEquals(02666, Access.chmod(file(06666), OTHER, 02666, "/f"), "set-uid alone (no group x: sgid stays)");
         refused(ErrorCode.PERMISSION_DENIED, () -> Access.chmod(file(06744), OTHER, 0744, "/f"));
+        refused(ErrorCode.PERMISSION_DENIED, () -> Access.chmod(file(06766), OTHER, 0767, "/f"));
     }
 
     @Test

@@ -49,7 +49,7 @@ final class Fuse {
     /** @param readOnly the driver of a mount with {@code -o ro} */
     Fuse(CfsClient client, int blockSize, boolean readOnly) {
         this.client = client;
-        this.fs = new CfsFuse(client, blockSize, readOnly, () -> caller, meters);
+        this.fs = new CfsFuse(client, blockSize, readOnly, false, () -> caller, meters);
         client.bindMetrics(meters);
     }
 
@@ -113,6 +113,7 @@ final class Fuse {
         return names;
     }
 
+    /** opendir, then readdir with the handle it gave, as libfuse calls them. */
     int readdir(String path, List<String> names) {
         Pointer buf = memory(16);
         FuseFillDir filler = (Pointer b, ByteBuffer name, Pointer stbuf, long off) -> {
@@ -128,7 +129,9 @@ final class Fuse {
             names.add(new String(bytes, StandardCharsets.UTF_8));
             return 0;
         };
-        return fs.readdir(path, buf, filler, 0, newInfo(0));
+        FuseFileInfo dir = newInfo(0);
+        int opened = fs.opendir(path, dir);
+        return opened != 0 ? opened : fs.readdir(path, buf, filler, 0, dir);
     }
 
     String readlink(String path, int size) {

@@ -311,7 +311,19 @@ class NamespaceCallbacksTest {
         fuse.put(base + "/closed/inner/f", new byte[0]);
         assertEquals(0, fuse.fs.chmod(base + "/closed", 0700));
 
+        fuse.mkdirs(base + "/open");
+        assertEquals(0, fuse.fs.chmod(base + "/open", 0777));
+        fuse.put(base + "/open/owners", new byte[0]);
+        assertEquals(0, fuse.fs.chmod(base + "/open/owners", 0600));
+        fuse.put(base + "/open/tool", new byte[0]);
+        assertEquals(0, fuse.fs.chmod(base + "/open/tool", 0711));
+
         fuse.caller = stranger;
+        assertEquals(EACCES, fuse.fs.create(base + "/open/owners", 0644, Fuse.newInfo(Fuse.O_CREAT | O_RDWR)),
+                "a create the kernel sent for a name another host made meanwhile opens it as open(2) would");
+        assertEquals(0, fuse.fs.release(base + "/open/tool", fuse.open(base + "/open/tool", O_RDONLY | 040)),
+                "an exec (FMODE_EXEC) needs the x bit alone");
+        assertEquals(EACCES, fuse.openErr(base + "/open/tool", O_RDONLY));
         assertEquals(EACCES, fuse.openErr(base + "/private", O_RDONLY), "others: no read bit");
         assertEquals(0, fuse.fs.release(base + "/public", fuse.open(base + "/public", O_RDONLY)));
         assertEquals(EACCES, fuse.openErr(base + "/public", O_WRONLY), "others: no write bit");
@@ -350,6 +362,24 @@ class NamespaceCallbacksTest {
         assertEquals(0, fuse.fs.release(base + "/private", fuse.open(base + "/private", O_RDWR)));
         assertEquals(EACCES, fuse.fs.access(base + "/private", Access.EXECUTE), "root executes only what has an x bit");
         assertEquals(0, fuse.fs.access(base + "/closed", Access.EXECUTE), "but searches every directory");
+    }
+
+    @Test
+    void anOpenDirectoryIsListedWhereverItMoved() {
+        fuse.mkdirs(base + "/d");
+        fuse.put(base + "/d/inside", new byte[0]);
+        FuseFileInfo dir = Fuse.newInfo(0);
+        assertEquals(0, fuse.fs.opendir(base + "/d", dir));
+        assertEquals(0, fuse.fs.rename(base + "/d", base + "/moved"));
+        fuse.mkdirs(base + "/d"); // another directory where it was
+        List<String> names = new ArrayList<>();
+        assertEquals(0, fuse.fs.readdir(base + "/d", Fuse.memory(16), (b, name, st, off) -> {
+            byte[] bytes = new byte[name.remaining()];
+            name.duplicate().get(bytes);
+            names.add(new String(bytes, StandardCharsets.UTF_8).replace("\0", ""));
+            return 0;
+        }, 0, dir));
+        assertEquals(List.of(".", "..", "inside"), names);
     }
 
     @Test

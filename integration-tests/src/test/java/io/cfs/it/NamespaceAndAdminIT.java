@@ -83,6 +83,58 @@ class NamespaceAndAdminIT {
         }
     }
 
+    @Test
+    void onAMountOnlyItsUserReachesCfsChecksPermissionsAsALocalFolderWould() throws Exception {
+        // nobody mounts the cluster itself (through the setuid fusermount) without allow_other:
+        // the kernel leaves the permission checks to CFS, which the script meets on nobody's own files
+        String[] asNobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+        Path base = Files.createDirectories(Path.of("/tmp/cfs-it-own-" + ProcessHandle.current().pid()));
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path home = Files.createDirectories(base.resolve("nobody"));
+        Path config = Files.copy(cluster.topology(), home.resolve("cluster.conf"));
+        Files.copy(cluster.dir.resolve("cluster.secret"), home.resolve("cluster.secret"));
+        Path local = Files.createDirectories(home.resolve("local"));
+        Path mountPoint = Files.createDirectories(home.resolve("mnt"));
+        Shell.ok(TOOL, cluster.dir, "chown", "-R", "65534:65534", home.toString());
+        Files.createDirectories(cluster.mountPoint.resolve("own"));
+        Shell.ok(TOOL, cluster.dir, "chown", "65534:65534", cluster.mountPoint.resolve("own").toString());
+        List<String> mountCommand = new ArrayList<>(List.of(asNobody));
+        mountCommand.addAll(List.of(LocalCluster.cfs(), "mount", "--config", config.toString(), "--id", "nobodys-host",
+                mountPoint.toString()));
+        // libfuse 2 opens /dev/fuse itself before it turns to fusermount: a stock distribution has it
+        // 0666, this kind of machine 0600 (its mode is put back after)
+        Path fuseDevice = Path.of("/dev/fuse");
+        var deviceMode = Files.getPosixFilePermissions(fuseDevice);
+        Files.setPosixFilePermissions(fuseDevice, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Process mount = new ProcessBuilder(mountCommand).redirectErrorStream(true)
+                .redirectOutput(cluster.dir.resolve("logs/mount-nobody.log").toFile()).start();
+        try {
+            try {
+                awaitMounted(mountPoint, mount);
+            } finally {
+                Files.setPosixFilePermissions(fuseDevice, deviceMode);
+            }
+            Path script = Path.of(NamespaceAndAdminIT.class.getResource("/workloads/permissions-own.sh").toURI());
+            List<String> run = new ArrayList<>(List.of(asNobody));
+            run.addAll(List.of("bash", script.toString()));
+            run.add(local.toString());
+            String expected = Shell.ok(TOOL, cluster.dir, run.toArray(String[]::new));
+            assertTrue(expected.contains("cat d/f -> 1 (Permission denied)"), "mode 000 refuses its owner:\n" + expected);
+            run.set(run.size() - 1, mountPoint.resolve("own").toString());
+            String actual = Shell.ok(TOOL, cluster.dir, run.toArray(String[]::new));
+            assertEquals(expected, actual, "permission checks on nobody's own files, local folder vs CFS");
+        } finally {
+            mount.destroy(); // SIGTERM unmounts
+            mount.waitFor(30, TimeUnit.SECONDS);
+            for (int i = 0; i < 100 && Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString()); i++) {
+                Thread.sleep(100);
+            }
+            if (!Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString())) {
+                LocalCluster.deleteTree(base);
+            }
+        }
+    }
+
     private static void awaitMounted(Path mountPoint, Process process) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (Files.readAllLines(Path.of("/proc/self/mounts")).stream()

@@ -72,14 +72,7 @@ class NamespaceAndAdminIT {
             String actual = Shell.ok(TOOL, cluster.dir, "bash", script.toString(), mounted.toString());
             assertEquals(expected, actual, "permission checks as nobody, local folder vs CFS");
         } finally {
-            mount.destroy(); // SIGTERM unmounts
-            mount.waitFor(30, TimeUnit.SECONDS);
-            for (int i = 0; i < 100 && Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString()); i++) {
-                Thread.sleep(100);
-            }
-            if (!Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString())) {
-                LocalCluster.deleteTree(base);
-            }
+            unmount(mount, mountPoint, base);
         }
     }
 
@@ -124,14 +117,19 @@ class NamespaceAndAdminIT {
             String actual = Shell.ok(TOOL, cluster.dir, run.toArray(String[]::new));
             assertEquals(expected, actual, "permission checks on nobody's own files, local folder vs CFS");
         } finally {
-            mount.destroy(); // SIGTERM unmounts
-            mount.waitFor(30, TimeUnit.SECONDS);
-            for (int i = 0; i < 100 && Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString()); i++) {
-                Thread.sleep(100);
-            }
-            if (!Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString())) {
-                LocalCluster.deleteTree(base);
-            }
+            unmount(mount, mountPoint, base);
+        }
+    }
+
+    /** Stops a mount process (SIGTERM unmounts) and removes {@code base} once nothing is mounted in it. */
+    private static void unmount(Process mount, Path mountPoint, Path base) throws Exception {
+        mount.destroy();
+        mount.waitFor(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 100 && Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString()); i++) {
+            Thread.sleep(100);
+        }
+        if (!Files.readString(Path.of("/proc/self/mounts")).contains(mountPoint.toString())) {
+            LocalCluster.deleteTree(base);
         }
     }
 

@@ -411,20 +411,20 @@ public final class CfsClient implements AutoCloseable {
     }
 
     public void chmod(Caller caller, String path, int mode) {
-        FileAttr attr = getattr(caller, path);
-        int allowed = caller.trusted() ? mode & 07777 : Access.chmod(attr, caller, mode & 07777, path);
-        setattr(attr.inode(), SetAttrRequest.MODE, allowed, 0, 0, 0, null, null);
+        long inode = resolve(caller, path);
+        int allowed = caller.trusted() ? mode & 07777 : Access.chmod(attr(inode), caller, mode & 07777, path);
+        setattr(inode, SetAttrRequest.MODE, allowed, 0, 0, 0, null, null);
     }
 
     /** Changes owner and/or group; -1 leaves one as it is. */
     public void chown(Caller caller, String path, int uid, int gid) {
-        FileAttr attr = getattr(caller, path);
+        long inode = resolve(caller, path);
         if (!caller.trusted()) {
-            Access.requireChown(attr, caller, uid, gid, path);
+            Access.requireChown(attr(inode), caller, uid, gid, path);
         }
         int valid = (uid != -1 ? SetAttrRequest.UID : 0) | (gid != -1 ? SetAttrRequest.GID : 0);
         if (valid != 0) {
-            setattr(attr.inode(), valid, 0, uid, gid, 0, null, null);
+            setattr(inode, valid, 0, uid, gid, 0, null, null);
         }
     }
 
@@ -438,15 +438,14 @@ public final class CfsClient implements AutoCloseable {
      *              the file may do; other times only its owner may set
      */
     public void utimens(Caller caller, String path, Timespec atime, Timespec mtime, boolean toNow) {
-        FileAttr attr = getattr(caller, path);
+        long inode = resolve(caller, path);
         if (!caller.trusted()) {
-            Access.requireTimes(attr, caller, toNow, path);
+            Access.requireTimes(attr(inode), caller, toNow, path);
         }
         int valid = (atime != null ? SetAttrRequest.ATIME : 0) | (mtime != null ? SetAttrRequest.MTIME : 0);
         if (valid == 0) {
             return;
         }
-        long inode = attr.inode();
         OpenFile file = openFiles.get(inode);
         if (file == null) {
             setattr(inode, valid, 0, 0, 0, 0, atime, mtime);

@@ -108,10 +108,7 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        return call.run("opendir", path, () -> {
-            fi.fh.set(client.opendir(caller(), path));
-            return 0;
-        });
+        return call.run("opendir", path, () -> listable(fi, client.opendir(caller(), path)));
     }
 
     @Override
@@ -186,8 +183,8 @@ public final class CfsFuse extends FuseStubFS {
 
     @Override
     public int utimens(String path, Timespec[] timespec) {
-        return call.mutate("utimens", path, () -> ok(() -> client.utimens(caller(), path, time(timespec[0]), time(timespec[1]),
-                now(timespec[0]) && now(timespec[1]))));
+        return call.mutate("utimens", path, () -> ok(() -> client.utimens(caller(), path, time(timespec[0]),
+                time(timespec[1]), now(timespec[0]) && now(timespec[1]))));
     }
 
     @Override
@@ -271,6 +268,12 @@ public final class CfsFuse extends FuseStubFS {
             Pointer memory = jnr.ffi.Struct.getMemory(fi);
             memory.putInt(FILE_INFO_FLAGS_WORD, memory.getInt(FILE_INFO_FLAGS_WORD) | KEEP_CACHE_BIT);
         }
+        return 0;
+    }
+
+    /** An opened directory: readdir lists the inode in the handle, wherever the path leads by then. */
+    private static int listable(FuseFileInfo fi, long dir) {
+        fi.fh.set(dir);
         return 0;
     }
 

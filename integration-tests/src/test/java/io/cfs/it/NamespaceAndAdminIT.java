@@ -88,18 +88,27 @@ class NamespaceAndAdminIT {
         Files.copy(cluster.dir.resolve("cluster.secret"), home.resolve("cluster.secret"));
         Path local = Files.createDirectories(home.resolve("local"));
         Path mountPoint = Files.createDirectories(home.resolve("mnt"));
+        // the mount runs from a copy of the cfs script and the mount's jars, and the workload from a copy
+        // of it: nobody may not reach the checkout
+        Path script = Files.copy(Path.of(NamespaceAndAdminIT.class.getResource("/workloads/permissions-own.sh").toURI()),
+                home.resolve("permissions-own.sh"));
+        Path install = Files.createDirectories(home.resolve("cfs/fs-mount/target"));
+        Shell.ok(TOOL, cluster.dir, "cp", "-r", LocalCluster.HOME.resolve("scripts").toString(),
+                home.resolve("cfs").toString());
+        Shell.ok(TOOL, cluster.dir, "cp", "-r", LocalCluster.HOME.resolve("fs-mount/target/fs-mount.jar").toString(),
+                LocalCluster.HOME.resolve("fs-mount/target/lib").toString(), install.toString());
         Shell.ok(TOOL, cluster.dir, "chown", "-R", "65534:65534", home.toString());
         Files.createDirectories(cluster.mountPoint.resolve("own"));
         Shell.ok(TOOL, cluster.dir, "chown", "65534:65534", cluster.mountPoint.resolve("own").toString());
         List<String> mountCommand = new ArrayList<>(List.of(asNobody));
-        mountCommand.addAll(List.of(LocalCluster.cfs(), "mount", "--config", config.toString(), "--id", "nobodys-host",
-                mountPoint.toString()));
+        mountCommand.addAll(List.of(home.resolve("cfs/scripts/cfs").toString(), "mount", "--config", config.toString(),
+                "--id", "nobodys-host", mountPoint.toString()));
         // libfuse 2 opens /dev/fuse itself before it turns to fusermount: a stock distribution has it
         // 0666, this kind of machine 0600 (its mode is put back after)
         Path fuseDevice = Path.of("/dev/fuse");
         var deviceMode = Files.getPosixFilePermissions(fuseDevice);
         Files.setPosixFilePermissions(fuseDevice, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
-        Process mount = new ProcessBuilder(mountCommand).redirectErrorStream(true)
+        Process mount = new ProcessBuilder(mountCommand).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(cluster.dir.resolve("logs/mount-nobody.log").toFile()).start();
         try {
             try {
@@ -107,14 +116,13 @@ class NamespaceAndAdminIT {
             } finally {
                 Files.setPosixFilePermissions(fuseDevice, deviceMode);
             }
-            Path script = Path.of(NamespaceAndAdminIT.class.getResource("/workloads/permissions-own.sh").toURI());
             List<String> run = new ArrayList<>(List.of(asNobody));
             run.addAll(List.of("bash", script.toString()));
             run.add(local.toString());
-            String expected = Shell.ok(TOOL, cluster.dir, run.toArray(String[]::new));
+            String expected = Shell.ok(TOOL, home, run.toArray(String[]::new));
             assertTrue(expected.contains("cat d/f -> 1 (Permission denied)"), "mode 000 refuses its owner:\n" + expected);
             run.set(run.size() - 1, mountPoint.resolve("own").toString());
-            String actual = Shell.ok(TOOL, cluster.dir, run.toArray(String[]::new));
+            String actual = Shell.ok(TOOL, home, run.toArray(String[]::new));
             assertEquals(expected, actual, "permission checks on nobody's own files, local folder vs CFS");
         } finally {
             unmount(mount, mountPoint, base);

@@ -31,12 +31,6 @@ public final class Access {
     private static final int SET_GID = 02000;
     private static final int STICKY = 01000;
     private static final int ANY_EXECUTE = 0111;
-    private static final int ACCESS_MODE = 03;
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 01;
-    private static final int O_TRUNC = 01000;
-    /** The kernel's FMODE_EXEC, set in the flags of the open of a file being executed. */
-    private static final int FMODE_EXEC = 040;
 
     private static final Path PROTECTED_HARDLINKS = Path.of("/proc/sys/fs/protected_hardlinks");
 
@@ -72,15 +66,15 @@ public final class Access {
 
     /** The permissions an open(2) with {@code flags} needs on the file. */
     public static int forOpen(int flags) {
-        if ((flags & FMODE_EXEC) != 0) {
+        if ((flags & OpenFlags.EXEC) != 0) {
             return EXECUTE; // execve(2) needs no read permission: a --x--x--x binary runs
         }
-        int mask = switch (flags & ACCESS_MODE) {
-            case O_RDONLY -> READ;
-            case O_WRONLY -> WRITE;
+        int mask = switch (flags & OpenFlags.ACCESS_MODE) {
+            case OpenFlags.READ_ONLY -> READ;
+            case OpenFlags.WRITE_ONLY -> WRITE;
             default -> READ | WRITE; // O_RDWR, and 3 as Linux reads it
         };
-        if ((flags & O_TRUNC) != 0) {
+        if ((flags & OpenFlags.TRUNCATE) != 0) {
             mask |= WRITE;
         }
         return mask;

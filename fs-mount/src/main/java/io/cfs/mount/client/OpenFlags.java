@@ -9,6 +9,9 @@ public final class OpenFlags {
     public static final int READ_ONLY = 0;
     public static final int WRITE_ONLY = 01;
     public static final int EXCLUSIVE = 0200;
+    public static final int TRUNCATE = 01000;
+    /** The kernel's FMODE_EXEC, set in the flags of the open of a file being executed. */
+    public static final int EXEC = 040;
 
     private OpenFlags() {}
 
